@@ -1,0 +1,145 @@
+"""`ocr-assets` — the command line of ../shared/CONTRACT.md: extract, bench, hw.
+
+Runs the same stage functions as the Dagster assets, in process, without the daemon.
+JSON goes to stdout (or --out); logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from ocr_assets.pages import DEFAULT_PDF_DPI, BadPaper, enumerate_pages, paper_key
+from resources.engines.base import EngineUnavailable
+from resources.ocr_engine import DEFAULT_ENGINE, ENGINE_NAMES, EngineSpec, get_worker
+
+log = logging.getLogger("ocr_assets")
+
+
+class UsageError(Exception):
+    """Unusable path or option: exit 2 with one line on stderr."""
+
+
+def _runtime(args):
+    from resources.hardware import derive_params, detect_hardware
+
+    try:
+        params = derive_params(detect_hardware())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    spec = EngineSpec(
+        name=args.engine,
+        det_limit_side_len=args.det_limit_side_len,
+        rec_batch_size=params.rec_batch_size,
+        det_batch_size=params.det_batch_size,
+        threads=args.threads,
+    )
+    try:
+        worker = get_worker(spec)
+    except EngineUnavailable as exc:
+        raise UsageError(str(exc)) from exc
+    return params, worker
+
+
+def cmd_extract(args) -> int:
+    from ocr_assets.pipeline import extract_paper
+
+    paper = Path(args.path)
+    try:
+        enumerate_pages(paper, pdf_dpi=args.dpi)  # fail fast, before loading a model
+    except BadPaper as exc:
+        raise UsageError(str(exc)) from exc
+    params, worker = _runtime(args)
+    with tempfile.TemporaryDirectory(prefix="ocr-assets-") as tmp:
+        work_dir = Path(args.work_dir) if args.work_dir else Path(tmp)
+        doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi)
+    log.info(
+        "%s: %d pages (%d failed), %d questions, %.2f s/page",
+        paper.name, stats.pages, stats.failed, len(doc["questions"]), stats.s_per_page,
+    )
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from ocr_assets.bench import run_bench
+
+    paper = Path(args.path)
+    try:
+        refs = enumerate_pages(paper, pdf_dpi=args.dpi)
+    except BadPaper as exc:
+        raise UsageError(str(exc)) from exc
+    if args.pages:
+        refs = (refs * (args.pages // len(refs) + 1))[: args.pages]  # repeat pages to reach N
+        refs = [replace(r, index=i) for i, r in enumerate(refs, start=1)]
+    params, worker = _runtime(args)
+    print(json.dumps(run_bench(refs, worker, params), ensure_ascii=False))
+    return 0
+
+
+def cmd_hw(args) -> int:
+    from resources.hardware import as_json, banner, derive_params, detect_hardware
+
+    hw = detect_hardware()
+    try:
+        params = derive_params(hw)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print(json.dumps(as_json(hw, params), indent=2) if args.json else banner(hw, params))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocr-assets", description="Exam papers -> questions (see README.md)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def engine_options(p):
+        p.add_argument("--engine", default=DEFAULT_ENGINE, choices=ENGINE_NAMES)
+        p.add_argument("--dpi", type=int, default=DEFAULT_PDF_DPI, help="render dpi for PDF pages")
+        p.add_argument("--det-limit-side-len", type=int, default=None, help="detector input side limit (px)")
+        p.add_argument("--threads", type=int, default=-1, help="engine CPU threads (-1: all)")
+
+    extract = sub.add_parser("extract", help="one paper -> questions JSON")
+    extract.add_argument("path")
+    extract.add_argument("--out")
+    extract.add_argument("--work-dir", help="keep frames here (default: a temporary folder)")
+    engine_options(extract)
+    extract.set_defaults(func=cmd_extract)
+
+    bench = sub.add_parser("bench", help="time the inference stage three ways")
+    bench.add_argument("path")
+    bench.add_argument("--pages", type=int, default=None, help="repeat the paper's pages up to N pages")
+    engine_options(bench)
+    bench.set_defaults(func=cmd_bench)
+
+    hw = sub.add_parser("hw", help="detected hardware and derived parameters")
+    hw.add_argument("--json", action="store_true")
+    hw.set_defaults(func=cmd_hw)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        code = args.func(args)
+    except UsageError as exc:
+        print(f"ocr-assets: {exc}", file=sys.stderr)
+        return 2
+    log.info("done in %.1f s", time.perf_counter() - started)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,446 @@
+"""Stage 4b — lines in reading order become questions (the CONTRACT.md question objects).
+
+Rule-based and pure: a pass over the lines of all pages keeps the current section and the question being
+built; numbered lines open questions only when they continue the numbering, so instructions, years and
+decimals at a line start stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from resources.engines.base import TextLine
+
+CIRCLED_NUMBERS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+CHINESE_NUMERALS = "一二三四五六七八九十"
+OPTION_LABELS = "ABCDEFGH"
+
+# 一、选择题（本题共8小题，每小题2分，共16分） or 一、选择题：本题…: a Chinese numeral and a short title.
+SECTION_HEADING = re.compile(
+    rf"^\s*([{CHINESE_NUMERALS}]{{1,3}})\s*[、.．]\s*([^（(：:，,。]{{1,16}}?)\s*(?:[（(：:].*)?$"
+)
+# Words a section title is made of (…题, 语言文字运用, 现代文阅读, 作文); other "一、…" lines are text.
+SECTION_TITLE = re.compile(r"题$|选择|填空|解答|计算|实验|探究|阅读|运用|作文|写作|默写|听力|积累|综合|应用")
+SECTION_SCORE = re.compile(r"(选择题)?每小?题\s*(\d+(?:\.\d+)?)\s*分")  # "其中选择题每小题3分" scores choices only
+# OCR reads the digit 1 as l or | now and then; ".", "．" and "、" all end a question number.
+QUESTION_START = re.compile(r"^\s*([0-9０-９l|]{1,3})\s*([.．、])\s*(.*)$", re.S)
+CHINESE_QUESTION_START = re.compile(rf"^\s*第\s*([{CHINESE_NUMERALS}]{{1,3}})\s*题\s*[.．、:：]?\s*(.*)$", re.S)
+YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")  # "10.2022年…" is question 10, "1.5cm" is a decimal
+SUB_QUESTION_START = re.compile(rf"^\s*(?:[（(]\s*(\d{{1,2}})\s*[)）]|([{CIRCLED_NUMBERS}]))\s*(.*)$", re.S)
+# A, A., A．, A、 or (A) / （A）; where it may stand is checked in find_option_labels.
+OPTION_LABEL = re.compile(rf"[（(]\s*([{OPTION_LABELS}])\s*[)）]|([{OPTION_LABELS}])\s*([.．、])")
+LEADING_SCORE = re.compile(r"^\s*[（(]\s*(?:本小?题)?\s*(?:满分)?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*")
+STATED_SCORE = re.compile(r"[（(]\s*(?:本小?题)?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
+BLANK = re.compile(r"_{2,}|＿{2,}|[（(]\s*[)）]")
+NOTICE_HEADING = re.compile(r"注\s*意\s*事\s*项|考生须知|答题须知")
+# Words that give a numbered preamble line away as an instruction to candidates.
+INSTRUCTION_WORDS = re.compile(r"答题卡|答题纸|试题卷|监考|考试结束|考生|作答|准考证|铅笔|签字笔|草稿纸")
+MULTIPLE_CHOICE_WORDS = re.compile(r"多选|不定项|多项")
+LATIN_WORD_EDGE = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass
+class PageLines:
+    page: int  # 1-based page index
+    width: int
+    height: int
+    lines: list[TextLine]  # already in reading order, furniture dropped
+
+
+@dataclass
+class Option:
+    label: str
+    text: str
+
+
+@dataclass
+class SubQuestion:
+    number: str
+    text: str
+
+
+@dataclass
+class Span:
+    page: int
+    bbox: list[float]
+
+
+@dataclass
+class Figure:
+    page: int
+    bbox: list[float]
+    image: str | None = None
+
+
+@dataclass
+class Question:
+    number: str
+    section: str | None
+    type: str
+    score: float | None
+    stem: str
+    options: list[Option]
+    sub_questions: list[SubQuestion]
+    spans: list[Span]
+    figures: list[Figure]
+
+    def to_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "section": self.section,
+            "type": self.type,
+            "score": self.score,
+            "stem": self.stem,
+            "options": [{"label": o.label, "text": o.text} for o in self.options],
+            "sub_questions": [{"number": s.number, "text": s.text} for s in self.sub_questions],
+            "spans": [{"page": s.page, "bbox": _pixel_box(s.bbox)} for s in self.spans],
+            "figures": [{"page": f.page, "bbox": _pixel_box(f.bbox), "image": f.image} for f in self.figures],
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # the heading up to its first bracket, e.g. "一、选择题"
+    default_score: float | None  # 每小题N分
+    default_for_choice_only: bool  # the heading said 选择题每小题N分 in a mixed section
+    kind: str | None  # the question type the heading implies, if any
+
+
+# ---- line classifiers: one line of text in, what it starts out -------------------------------------------
+
+
+def parse_section_heading(text: str) -> Section | None:
+    match = SECTION_HEADING.match(text)
+    if not match or not SECTION_TITLE.search(match.group(2).strip()):
+        return None
+    name = f"{match.group(1)}、{match.group(2).strip()}"
+    score = SECTION_SCORE.search(text)
+    if score is None:
+        return Section(name, None, False, section_kind(name))
+    return Section(name, float(score.group(2)), bool(score.group(1)), section_kind(name))
+
+
+def section_kind(name: str) -> str | None:
+    if MULTIPLE_CHOICE_WORDS.search(name):
+        return "multiple_choice"
+    if "选择" in name and "非选择" not in name:
+        return "single_choice"
+    if "填空" in name:
+        return "fill_blank"
+    if re.search(r"解答|计算|实验|探究|简答|推断|综合|作图|论述", name):
+        return "free_response"
+    return None
+
+
+def parse_question_start(text: str) -> tuple[int, str] | None:
+    """(number, rest of the line) for a line that opens with a question number, else None."""
+    chinese = CHINESE_QUESTION_START.match(text)
+    if chinese:
+        return chinese_number(chinese.group(1)), chinese.group(2).strip()
+    match = QUESTION_START.match(text)
+    if not match:
+        return None
+    token, separator, rest = match.groups()
+    if not any(ch.isdigit() for ch in token) and token != "l":
+        return None  # "I." or "|." alone is a Roman numeral or debris, not a misread 1
+    if separator in ".．" and rest[:1].isdigit() and not YEAR_AFTER_NUMBER.match(rest):
+        return None  # 1.5cm: a decimal at the start of a wrapped line
+    return int(token.replace("l", "1").replace("|", "1")), rest.strip()
+
+
+def chinese_number(numeral: str) -> int:
+    """一 → 1, 十五 → 15, 二十三 → 23 (question numbers stay below a hundred)."""
+    digits = [CHINESE_NUMERALS.index(ch) + 1 for ch in numeral]
+    if 10 not in digits:
+        return digits[0]
+    tens_at = digits.index(10)
+    tens = digits[tens_at - 1] if tens_at > 0 else 1
+    units = digits[tens_at + 1] if tens_at + 1 < len(digits) else 0
+    return tens * 10 + units
+
+
+def parse_sub_question_start(text: str) -> tuple[str, int, str, str] | None:
+    """(display number, index, style, rest) for a line opening with (1)/（1） or ①."""
+    match = SUB_QUESTION_START.match(text)
+    if not match:
+        return None
+    digits, circled, rest = match.groups()
+    if digits:
+        return f"({int(digits)})", int(digits), "paren", rest.strip()
+    return circled, CIRCLED_NUMBERS.index(circled) + 1, "circled", rest.strip()
+
+
+def find_option_labels(text: str, next_label: str) -> list[tuple[int, int, str]]:
+    """(start, end, label) of option labels in order from next_label; [] when the line is not an option line.
+
+    The first label must open the line, or follow a space with a second label on the same line; later ones
+    only need not to be glued to a Latin word ("5号B. 1号" is fine, "NaB." is not).
+    """
+    found: list[tuple[int, int, str]] = []
+    expected = next_label
+    stripped_start = len(text) - len(text.lstrip())
+    for match in OPTION_LABEL.finditer(text):
+        label = match.group(1) or match.group(2)
+        start, end = match.span()
+        at_line_start = start == stripped_start
+        # OCR loses a label now and then (an option that is a picture); at a line start one gap is safe
+        if label != expected and not (at_line_start and expected and label == _next_label(expected)):
+            continue
+        before = text[start - 1] if start > 0 else ""
+        after = text[end:end + 1]
+        if match.group(3) == "、" and after.isascii() and after.isupper():
+            continue  # "A、B两种物质" names things, it does not list options
+        if not found and not (at_line_start or before.isspace()):
+            continue
+        if found and before.isascii() and before.isalpha():
+            continue
+        found.append((start, end, label))
+        expected = _next_label(label)
+    if found and found[0][0] != stripped_start and len(found) < 2:
+        return []  # one label in mid-line is a word like "A." in a sentence, not an option row
+    return found
+
+
+def stated_score(text: str) -> float | None:
+    match = STATED_SCORE.search(text)
+    return float(match.group(1)) if match else None
+
+
+def join_text(pieces: list[str]) -> str:
+    """Join line texts: no space between Chinese pieces, one space between two Latin words."""
+    joined = ""
+    for piece in (p.strip() for p in pieces):
+        if not piece:
+            continue
+        if joined and LATIN_WORD_EDGE.match(joined[-1]) and LATIN_WORD_EDGE.match(piece[0]):
+            joined += " "
+        joined += piece
+    return joined
+
+
+# ---- the question being built ------------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    kind: str  # "stem" | "option" | "sub"
+    label: str  # option label or sub-question number; "" for stem
+    pieces: list[str] = field(default_factory=list)
+    style: str = ""  # sub-questions: "paren" or "circled"
+    x0: float = 0.0  # options: where the label stands, to tell a wrapped option line from stem text
+
+
+@dataclass
+class _Draft:
+    number: int
+    section: Section | None
+    parts: list[_Part] = field(default_factory=list)
+    boxes: dict[int, list[float]] = field(default_factory=dict)  # page -> union bbox
+    next_option: str = "A"
+    next_sub: int = 1
+    sub_style: str = ""
+
+    def add_box(self, page: int, line: TextLine) -> None:
+        box = self.boxes.get(page)
+        self.boxes[page] = list(line.bbox) if box is None else [
+            min(box[0], line.x0), min(box[1], line.y0), max(box[2], line.x1), max(box[3], line.y1)
+        ]
+
+    def container(self) -> _Part:
+        """Where plain text goes: the open sub-question, else the stem."""
+        for part in reversed(self.parts):
+            if part.kind == "sub":
+                return part
+        return self._stem()
+
+    def _stem(self) -> _Part:
+        for part in self.parts:
+            if part.kind == "stem":
+                return part
+        stem = _Part("stem", "")
+        self.parts.insert(0, stem)
+        return stem
+
+    def last_option(self) -> _Part | None:
+        return self.parts[-1] if self.parts and self.parts[-1].kind == "option" else None
+
+    def has_sub_questions(self) -> bool:
+        return any(part.kind == "sub" for part in self.parts)
+
+
+# ---- the pass over all lines -----------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    section: Section | None = None
+    last_number: int = 0
+    section_has_question: bool = False
+    in_notice: bool = False  # after a 注意事项 heading, before the first question
+    last_instruction: int = 0
+    draft: _Draft | None = None
+    done: list[_Draft] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.draft is not None:
+            self.done.append(self.draft)
+            self.draft = None
+
+
+def extract_questions(pages: list[PageLines]) -> list[Question]:
+    state = _State()
+    for page in pages:
+        for line in page.lines:
+            _take_line(state, page.page, line)
+    state.close()
+    return [_finish(draft) for draft in state.done]
+
+
+def _take_line(state: _State, page: int, line: TextLine) -> None:
+    text = line.text.strip()
+    if not text:
+        return
+    section = parse_section_heading(text)
+    if section is not None:
+        state.close()
+        state.section, state.section_has_question, state.in_notice = section, False, False
+        return
+    if state.draft is None and state.last_number == 0 and NOTICE_HEADING.search(text):
+        state.in_notice = True
+        return
+    start = parse_question_start(text)
+    if start is not None and _is_instruction(state, *start):
+        state.last_instruction = start[0]
+        return
+    if start is not None and _continues_numbering(state, start[0]):
+        state.close()
+        state.in_notice = False
+        state.last_number, state.section_has_question = start[0], True
+        state.draft = _Draft(start[0], state.section)
+        _take_text(state.draft, page, line, start[1])
+        return
+    if state.draft is None:
+        return  # title, instructions and other preamble are not part of any question
+    _take_text(state.draft, page, line, text)
+
+
+def _is_instruction(state: _State, number: int, rest: str) -> bool:
+    """Numbered lines of 注意事项 (or that read like it) before the first question are not questions."""
+    if state.draft is not None or state.last_number != 0:
+        return False
+    if number != state.last_instruction + 1:
+        return False
+    if INSTRUCTION_WORDS.search(rest):
+        return True
+    return state.in_notice and state.last_instruction > 0  # a running 1., 2., 3. list under 注意事项
+
+
+def _continues_numbering(state: _State, number: int) -> bool:
+    if number == state.last_number + 1:
+        return True
+    return number == 1 and state.section is not None and not state.section_has_question  # per-section restart
+
+
+def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
+    """Route one line's text (without its question number) into the draft."""
+    draft.add_box(page, line)
+    sub = parse_sub_question_start(text)
+    if sub is not None and _opens_sub_question(draft, sub):
+        display, index, style, rest = sub
+        draft.sub_style, draft.next_sub, draft.next_option = style, index + 1, "A"
+        draft.parts.append(_Part("sub", display, [rest], style=style))
+        return
+    labels = find_option_labels(text, draft.next_option)
+    if labels:
+        draft.container().pieces.append(text[: labels[0][0]])
+        for (start, end, label), following in zip(labels, labels[1:] + [(len(text), 0, "")]):
+            draft.parts.append(_Part("option", label, [text[end:following[0]]], x0=line.x0))
+        draft.next_option = _next_label(labels[-1][2])
+        return
+    option = draft.last_option()
+    if option is not None and (not draft.has_sub_questions() or line.x0 > option.x0 + 0.5 * line.height):
+        option.pieces.append(text)  # a wrapped option line
+        return
+    draft.container().pieces.append(text)
+
+
+def _opens_sub_question(draft: _Draft, sub: tuple[str, int, str, str]) -> bool:
+    _, index, style, _ = sub
+    if draft.sub_style and style != draft.sub_style:
+        return False  # ① under (1) is an item of the sub-question, not a sibling
+    return index == draft.next_sub
+
+
+def _next_label(label: str) -> str:
+    position = OPTION_LABELS.index(label) + 1
+    return OPTION_LABELS[position] if position < len(OPTION_LABELS) else ""
+
+
+# ---- a finished draft becomes a Question ---------------------------------------------------------------
+
+
+def _finish(draft: _Draft) -> Question:
+    parts = _fold_statement_lists(draft.parts)
+    stem = join_text([piece for part in parts if part.kind == "stem" for piece in part.pieces])
+    options = [Option(p.label, join_text(p.pieces)) for p in parts if p.kind == "option"]
+    subs = [SubQuestion(p.label, join_text(p.pieces)) for p in parts if p.kind == "sub"]
+    all_text = join_text([piece for part in parts for piece in part.pieces])
+    kind = question_type(draft.section, stem, options, subs, all_text)
+    score = stated_score(stem)
+    if score is None:
+        score = section_default_score(draft.section, kind)
+    else:  # the score is kept in `score`; a leading "（8分）" is not part of the question text
+        stem = LEADING_SCORE.sub("", stem, count=1)
+    return Question(
+        number=str(draft.number),
+        section=draft.section.name if draft.section else None,
+        type=kind,
+        score=score,
+        stem=stem,
+        options=options,
+        sub_questions=subs,
+        spans=[Span(page, box) for page, box in sorted(draft.boxes.items())],
+        figures=[],
+    )
+
+
+def section_default_score(section: Section | None, kind: str) -> float | None:
+    if section is None or (section.default_for_choice_only and not kind.endswith("_choice")):
+        return None
+    return section.default_score
+
+
+def _fold_statement_lists(parts: list[_Part]) -> list[_Part]:
+    """①②③ statements before A–D in a choice question are part of its stem, not sub-questions."""
+    kinds = [part.kind for part in parts]
+    if "option" not in kinds or "sub" not in kinds:
+        return parts
+    subs = [part for part in parts if part.kind == "sub"]
+    first_option = kinds.index("option")
+    last_sub = len(kinds) - 1 - kinds[::-1].index("sub")
+    if any(sub.style != "circled" for sub in subs) or last_sub > first_option:
+        return parts
+    stem = _Part("stem", "")
+    for part in parts:
+        if part.kind in ("stem", "sub"):
+            stem.pieces.extend([part.label] + part.pieces if part.kind == "sub" else part.pieces)
+    return [stem] + [part for part in parts if part.kind == "option"]
+
+
+def question_type(
+    section: Section | None, stem: str, options: list[Option], subs: list[SubQuestion], all_text: str
+) -> str:
+    """Options on the question itself make a choice; else the section's kind; else blanks; else free response."""
+    multiple = MULTIPLE_CHOICE_WORDS.search(stem) or (section is not None and section.kind == "multiple_choice")
+    if options and not subs:
+        return "multiple_choice" if multiple else "single_choice"
+    if section is not None and section.kind is not None:
+        return section.kind
+    if BLANK.search(all_text):
+        return "fill_blank"
+    return "free_response"
+
+
+def _pixel_box(box: list[float]) -> list[int]:
+    return [int(round(v)) for v in box]

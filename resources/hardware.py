@@ -1,0 +1,154 @@
+"""Hardware detection and the one pure function that turns hardware into runtime parameters.
+
+Detection never raises: every probe has a fallback, and the banner says which values were
+detected, which fell back and which came from `EXAMPAPER_*` overrides.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass, field
+from typing import Mapping
+
+import dagster as dg
+
+# VRAM (GiB, inclusive upper bound) -> (det batch, rec batch); MinerU-style table, one place only.
+VRAM_BATCH_TABLE: tuple[tuple[float, int, int], ...] = (
+    (4.0, 1, 8),
+    (6.0, 2, 16),
+    (8.0, 3, 24),
+    (float("inf"), 4, 32),
+)
+CPU_DET_BATCH, CPU_REC_BATCH = 1, 8
+
+OVERRIDES = {
+    "det_batch_size": "EXAMPAPER_DET_BATCH_SIZE",
+    "rec_batch_size": "EXAMPAPER_REC_BATCH_SIZE",
+    "prefetch_depth": "EXAMPAPER_PREFETCH_SIZE",
+    "cpu_workers": "EXAMPAPER_MAX_WORKERS",
+    "gpu_workers": "EXAMPAPER_GPU_WORKERS",
+}
+
+
+@dataclass(frozen=True)
+class Hardware:
+    gpu_name: str | None
+    vram_gb: float | None
+    available_ram_gb: float
+    cpu_cores: int
+    sources: dict[str, str] = field(default_factory=dict)  # what -> how it was found
+
+
+@dataclass(frozen=True)
+class RuntimeParams:
+    det_batch_size: int
+    rec_batch_size: int
+    prefetch_depth: int
+    cpu_workers: int
+    gpu_workers: int
+    overridden: tuple[str, ...] = ()
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> RuntimeParams:
+    """Hardware -> batch sizes, prefetch depth and worker counts; env overrides win."""
+    if hw.vram_gb is None:
+        det, rec = CPU_DET_BATCH, CPU_REC_BATCH
+    else:
+        det, rec = next((d, r) for limit, d, r in VRAM_BATCH_TABLE if hw.vram_gb <= limit)
+    values = {
+        "det_batch_size": det,
+        "rec_batch_size": rec,
+        "prefetch_depth": _clamp(int(hw.available_ram_gb / 0.5), 4, 16),
+        "cpu_workers": _clamp(hw.cpu_cores // 2, 2, 6),
+        "gpu_workers": 1,
+    }
+    env = os.environ if env is None else env
+    overridden = []
+    for key, var in OVERRIDES.items():
+        raw = env.get(var)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            parsed = int(raw)
+        except ValueError:
+            raise ValueError(f"{var}={raw!r} is not a whole number; set it to a positive integer or unset it") from None
+        if parsed < 1:
+            raise ValueError(f"{var}={raw!r} must be at least 1")
+        values[key] = parsed
+        overridden.append(key)
+    return RuntimeParams(**values, overridden=tuple(overridden))
+
+
+def _detect_gpu() -> tuple[str | None, float | None, str]:
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        try:
+            handle = pynvml.nvmlDeviceGetHandleByIndex(0)
+            name = pynvml.nvmlDeviceGetName(handle)
+            total = pynvml.nvmlDeviceGetMemoryInfo(handle).total
+            return (name.decode() if isinstance(name, bytes) else name), total / 2**30, "pynvml"
+        finally:
+            pynvml.nvmlShutdown()
+    except Exception:  # no driver, no GPU, or no pynvml: fall back to nvidia-smi
+        pass
+    if shutil.which("nvidia-smi"):
+        try:
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
+                capture_output=True, text=True, timeout=10, check=True,
+            ).stdout.strip().splitlines()
+            if out:
+                name, mib = (part.strip() for part in out[0].rsplit(",", 1))
+                return name, float(mib) / 1024, "nvidia-smi"
+        except (subprocess.SubprocessError, ValueError, OSError):
+            pass
+    return None, None, "none found"
+
+
+def detect_hardware() -> Hardware:
+    gpu_name, vram_gb, gpu_source = _detect_gpu()
+    sources = {"gpu": gpu_source}
+    try:
+        import psutil
+
+        available_ram_gb = psutil.virtual_memory().available / 2**30
+        sources["ram"] = "psutil"
+    except Exception:
+        available_ram_gb = 2.0
+        sources["ram"] = "fallback 2 GiB"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    sources["cpu"] = "sched_getaffinity" if hasattr(os, "sched_getaffinity") else "os.cpu_count"
+    return Hardware(gpu_name, vram_gb, available_ram_gb, cores, sources)
+
+
+def banner(hw: Hardware, params: RuntimeParams) -> str:
+    gpu = f"{hw.gpu_name} ({hw.vram_gb:.1f} GiB VRAM, via {hw.sources.get('gpu')})" if hw.gpu_name else "none (CPU only)"
+    lines = [
+        f"GPU:        {gpu}",
+        f"RAM:        {hw.available_ram_gb:.1f} GiB available",
+        f"CPU cores:  {hw.cpu_cores}",
+    ]
+    for key in ("det_batch_size", "rec_batch_size", "prefetch_depth", "cpu_workers", "gpu_workers"):
+        origin = f"  (from {OVERRIDES[key]})" if key in params.overridden else ""
+        lines.append(f"{key + ':':<16}{getattr(params, key)}{origin}")
+    return "\n".join(lines)
+
+
+def as_json(hw: Hardware, params: RuntimeParams) -> dict:
+    return {"hardware": asdict(hw), "params": {**asdict(params), "overridden": list(params.overridden)}}
+
+
+class HardwareConfig(dg.ConfigurableResource):
+    """Detected hardware and the parameters derived from it, with `EXAMPAPER_*` overrides applied."""
+
+    def detect(self) -> tuple[Hardware, RuntimeParams]:
+        hw = detect_hardware()
+        return hw, derive_params(hw)

@@ -1,0 +1,55 @@
+"""`ocr-assets` per ../shared/CONTRACT.md, real engine, in a subprocess as other tools call it."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import SAMPLE_PDF
+
+CONTRACT_TYPES = {"single_choice", "multiple_choice", "fill_blank", "free_response", "unknown"}
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "ocr_assets.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_extract_prints_contract_json(tmp_path, sample_expected):
+    out = tmp_path / "out.json"
+    proc = run("extract", str(SAMPLE_PDF), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""  # logs go to stderr, JSON to --out
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["paper"] == "sample_paper" and doc["engine"] == "rapidocr"
+    assert [p["index"] for p in doc["pages"]] == [1, 2]
+    assert all(p["status"] == "ok" and p["error"] is None and p["dpi"] == 150 for p in doc["pages"])
+    assert [q["number"] for q in doc["questions"]] == [q["number"] for q in sample_expected["questions"]]
+    for q in doc["questions"]:
+        assert set(q) == {"number", "section", "type", "score", "stem", "options", "sub_questions", "spans", "figures"}
+        assert q["type"] in CONTRACT_TYPES
+        for span in q["spans"]:
+            x0, y0, x1, y1 = span["bbox"]
+            page = doc["pages"][span["page"] - 1]
+            assert 0 <= x0 < x1 <= page["width"] and 0 <= y0 < y1 <= page["height"]
+
+
+def test_bad_path_exits_2_with_one_line(tmp_path):
+    (tmp_path / "exam.docx").write_bytes(b"PK\x03\x04")
+    for path in (tmp_path / "missing.pdf", tmp_path / "exam.docx"):
+        proc = run("extract", str(path))
+        assert proc.returncode == 2
+        assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1 and path.name in proc.stderr
+
+
+def test_bad_override_exits_2(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "ocr_assets.cli", "hw"], capture_output=True, text=True,
+        env={**__import__("os").environ, "EXAMPAPER_PREFETCH_SIZE": "lots"},
+    )
+    assert proc.returncode == 2 and "EXAMPAPER_PREFETCH_SIZE" in proc.stderr
+
+
+def test_hw_json():
+    proc = run("hw", "--json")
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    assert data["hardware"]["cpu_cores"] >= 1 and data["params"]["rec_batch_size"] >= 1

@@ -1,0 +1,421 @@
+"""Lines → questions on small synthetic pages, plus one real paper's text layer when the evaluation data is there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from resources.engines.base import TextLine
+
+from ocr_assets.extraction import (
+    PageLines,
+    extract_questions,
+    find_option_labels,
+    join_text,
+    parse_question_start,
+    parse_section_heading,
+)
+from ocr_assets.reading_order import drop_page_furniture, reading_order
+
+WIDTH, HEIGHT = 1240, 1683
+LEFT = 113
+ROW = 49  # line pitch of a 150 dpi exam page
+EVALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
+
+
+def line(text: str, x0: float = LEFT, y0: float = 100, x1: float | None = None, height: float = 30) -> TextLine:
+    return TextLine(text, (x0, y0, x1 if x1 is not None else x0 + 25 * len(text), y0 + height), 0.99)
+
+
+def page_of(texts: list[str], page: int = 1, top: float = 100) -> PageLines:
+    """One line per row down the left margin, in the given order."""
+    return PageLines(page, WIDTH, HEIGHT, [line(text, LEFT, top + ROW * i) for i, text in enumerate(texts)])
+
+
+def extract(texts: list[str]):
+    return extract_questions([page_of(texts)])
+
+
+def numbers(questions) -> list[str]:
+    return [q.number for q in questions]
+
+
+def choice(number: int, stem: str = "下列说法正确的是") -> list[str]:
+    return [f"{number}. {stem}", "A. 甲 B. 乙 C. 丙 D. 丁"]
+
+
+# ---- line classifiers -------------------------------------------------------------------------------------
+
+
+def test_section_heading_keeps_the_name_up_to_the_bracket_and_the_score_per_question():
+    section = parse_section_heading("一、选择题（本题共8小题，每小题2分，共16分）")
+    assert (section.name, section.default_score, section.kind) == ("一、选择题", 2.0, "single_choice")
+    colon_form = parse_section_heading("一、选择题：本题包括14小题，每小题3分，共42分。每小题给出的四个选项中，只有一")
+    assert (colon_form.name, colon_form.default_score) == ("一、选择题", 3.0)
+    assert parse_section_heading("三、解答题").kind == "free_response"
+    assert parse_section_heading("二、填空题（本大题共5小题）").default_score is None
+    assert parse_section_heading("一、用化学用语填空，回答下列关于水的问题") is None
+    assert parse_section_heading("一、他走了") is None  # a numbered sentence, not a title
+    mixed = parse_section_heading("二、现代文阅读（共29 分，其中选择题每小题3 分）")
+    assert (mixed.name, mixed.default_score, mixed.default_for_choice_only) == ("二、现代文阅读", 3.0, True)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1. 某题目", (1, "某题目")),
+        ("1、某题目", (1, "某题目")),
+        ("1．某题目", (1, "某题目")),
+        ("12.某溶液", (12, "某溶液")),
+        ("l. 误读的一", (1, "误读的一")),
+        ("10.2021年某地发现", (10, "2021年某地发现")),
+        ("1.5cm长的木条", None),
+        ("2021 年某地", None),
+        ("I. 听力部分", None),
+    ],
+)
+def test_question_numbers_in_the_forms_pages_and_ocr_print(text, expected):
+    assert parse_question_start(text) == expected
+
+
+def test_option_labels_need_a_line_start_or_a_space_and_come_in_order():
+    assert [label for _, _, label in find_option_labels("A. 甲项 B. 乙项 C. 丙项 D. 丁项", "A")] == list("ABCD")
+    assert [label for _, _, label in find_option_labels("A. 1和2B. 1和3", "A")] == ["A", "B"]
+    assert [label for _, _, label in find_option_labels("（A）甲 （B）乙", "A")] == ["A", "B"]
+    assert find_option_labels("木条在A区域先燃烧", "A") == []
+    assert find_option_labels("A、B两种溶液混合后", "A") == []
+    assert find_option_labels("小明认为 A. 是对的", "A") == []  # one mid-line label is a word in a sentence
+    assert find_option_labels("C. 丙项", "A") == []  # out of order
+
+
+def test_join_text_spaces_only_between_latin_words():
+    assert join_text(["某溶液中含有", "两种溶质。"]) == "某溶液中含有两种溶质。"
+    assert join_text(["KNO3", "NH4Cl（填“>”）"]) == "KNO3 NH4Cl（填“>”）"
+    assert join_text(["溶质是", "KCl"]) == "溶质是KCl"
+
+
+# ---- questions ------------------------------------------------------------------------------------------
+
+
+def test_sections_set_the_section_name_and_the_default_score():
+    questions = extract(
+        ["一、选择题（本题共2小题，每小题2分，共4分）"]
+        + choice(1)
+        + choice(2)
+        + ["二、填空题（本题共1小题，共6分）", "3. 空气中含量最多的气体是______。"]
+    )
+    assert numbers(questions) == ["1", "2", "3"]
+    assert [(q.section, q.score, q.type) for q in questions] == [
+        ("一、选择题", 2.0, "single_choice"),
+        ("一、选择题", 2.0, "single_choice"),
+        ("二、填空题", None, "fill_blank"),
+    ]
+
+
+def test_notice_instructions_are_not_questions():
+    questions = extract(
+        [
+            "某市初中化学练习",
+            "注意事项：",
+            "1．答案一律写在答题卡上。",
+            "2．作答前先读题。",
+            "3．交卷时交回全部材料。",
+            "可能用到的相对原子质量：H-1 C-12 O-16",
+        ]
+        + choice(1, "下列物质属于单质的是")
+        + choice(2)
+    )
+    assert numbers(questions) == ["1", "2"]
+    assert questions[0].stem == "下列物质属于单质的是"
+
+
+def test_numbered_instructions_without_a_notice_heading_are_recognised_by_their_words():
+    questions = extract(["1．答题前，考生务必将自己的姓名填写在答题卡上。", "2．考试结束后将答题卡交回。"] + choice(1, "真题"))
+    assert numbers(questions) == ["1"]
+    assert questions[0].stem == "真题"
+
+
+def test_a_number_that_breaks_the_sequence_continues_the_current_question():
+    questions = extract(
+        [
+            "1. 某金属元素的信息如下，",
+            "2021 年测得其密度。",
+            "1.5cm 长的金属丝放入溶液中，",
+            "5. 号试管作对照。",
+            "A. 甲 B. 乙 C. 丙 D. 丁",
+            "2. 第二题",
+        ]
+    )
+    assert numbers(questions) == ["1", "2"]
+    assert questions[0].stem == (
+        "某金属元素的信息如下，2021 年测得其密度。1.5cm 长的金属丝放入溶液中，"
+        "5. 号试管作对照。"
+    )
+
+
+def test_a_year_right_after_the_expected_number_is_a_question():
+    texts = [f"{n}. 第{n}题" for n in range(1, 10)] + ["10.2021年某地发现一种矿石"]
+    questions = extract(texts)
+    assert numbers(questions) == [str(n) for n in range(1, 11)]
+    assert questions[-1].stem == "2021年某地发现一种矿石"
+
+
+def test_question_number_forms_and_ocr_misreads():
+    questions = extract(["1、第一题", "2．第二题", "3.第三题", "l4. 不是第四题", "4 . 第四题"])
+    assert numbers(questions) == ["1", "2", "3", "4"]
+    assert [q.stem for q in questions] == ["第一题", "第二题", "第三题l4. 不是第四题", "第四题"]
+
+
+def test_ocr_l_for_1_starts_question_one():
+    assert numbers(extract(["l. 第一题", "2. 第二题"])) == ["1", "2"]
+
+
+def test_options_on_one_line():
+    [question] = extract(["1. 下列过程属于化学变化的是", "A. 甲项 B. 乙项 C. 丙项 D. 丁项"])
+    assert [(o.label, o.text) for o in question.options] == [
+        ("A", "甲项"), ("B", "乙项"), ("C", "丙项"), ("D", "丁项")
+    ]
+    assert question.stem == "下列过程属于化学变化的是"
+    assert question.type == "single_choice"
+
+
+def test_options_as_separate_lines_on_one_row_in_any_ocr_order():
+    lines = [
+        line("C. 维生素", 620, 150),
+        line("1. 米饭主要提供的营养素是", LEFT, 100),
+        line("B. 蛋白质", 366, 151),
+        line("D. 水", 874, 149),
+        line("A. 糖类", LEFT, 150),
+    ]
+    [question] = extract_questions([PageLines(1, WIDTH, HEIGHT, reading_order(lines, WIDTH, HEIGHT))])
+    assert [(o.label, o.text) for o in question.options] == [("A", "糖类"), ("B", "蛋白质"), ("C", "维生素"), ("D", "水")]
+
+
+def test_option_forms_with_brackets_and_enumeration_comma():
+    [first, second] = extract(["1. 题一", "（A）甲", "(B) 乙", "（C）丙", "(D)丁", "2. 题二", "A、子 B、丑", "C、寅 D、卯"])
+    assert [(o.label, o.text) for o in first.options] == [("A", "甲"), ("B", "乙"), ("C", "丙"), ("D", "丁")]
+    assert [(o.label, o.text) for o in second.options] == [("A", "子"), ("B", "丑"), ("C", "寅"), ("D", "卯")]
+
+
+def test_an_option_label_the_ocr_lost_is_skipped_at_a_line_start():
+    pictures, glued = extract(["1. 应选用的图标是", "A.", "B.", "D.", "2. 下列属于盐的是", "ANaCl", "B. KNO3"])
+    assert [o.label for o in pictures.options] == ["A", "B", "D"]
+    assert [(o.label, o.text) for o in glued.options] == [("B", "KNO3")]  # "A" without its dot stays text
+    assert glued.stem == "下列属于盐的是ANaCl"
+
+
+def test_wrapped_option_text_continues_that_option():
+    lines = [
+        line("1. 下列说法正确的是", LEFT, 100),
+        line("A. 量筒可以加热", LEFT, 150),
+        line("B. 称量时砝码放在左盘，结果", LEFT, 200),
+        line("偏小", LEFT + 40, 250),  # hanging indent under the option text
+        line("C. 漏斗用于过滤", LEFT, 300),
+        line("D. 配制溶液要用50mL的", LEFT, 350),
+        line("烧杯", LEFT + 40, 400),
+        line("2. 下一题", LEFT, 450),
+    ]
+    first, second = extract_questions([PageLines(1, WIDTH, HEIGHT, lines)])
+    assert [o.text for o in first.options] == ["量筒可以加热", "称量时砝码放在左盘，结果偏小", "漏斗用于过滤", "配制溶液要用50mL的烧杯"]
+    assert first.stem == "下列说法正确的是"
+    assert second.number == "2"
+
+
+def test_a_letter_inside_the_stem_is_not_an_option():
+    [question] = extract(["1. 木条在A区域先燃烧，A、B两处温度", "A. 甲 B. 乙 C. 丙 D. 丁"])
+    assert question.stem == "木条在A区域先燃烧，A、B两处温度"
+    assert [o.label for o in question.options] == list("ABCD")
+
+
+def test_sub_questions_take_the_lines_up_to_the_next_one():
+    [question, _] = extract(
+        [
+            "1. 用化学用语填空。",
+            "（1）两个氢原子______。",
+            "(2) 氧化镁的化学式______，",
+            "写在横线上。",
+            "（3）水中氧元素的化合价______。",
+            "2. 下一题",
+        ]
+    )
+    assert question.stem == "用化学用语填空。"
+    assert [(s.number, s.text) for s in question.sub_questions] == [
+        ("(1)", "两个氢原子______。"),
+        ("(2)", "氧化镁的化学式______，写在横线上。"),
+        ("(3)", "水中氧元素的化合价______。"),
+    ]
+    assert question.type == "fill_blank"
+
+
+def test_circled_sub_questions_and_circled_items_under_parenthesised_ones():
+    [circled, nested] = extract(
+        [
+            "1. 回答问题。",
+            "①写出化学方程式",
+            "②指出反应类型",
+            "2. 回答问题。",
+            "（1）实验步骤：①称量",
+            "②溶解",
+            "（2）结论",
+        ]
+    )
+    assert [(s.number, s.text) for s in circled.sub_questions] == [("①", "写出化学方程式"), ("②", "指出反应类型")]
+    assert [(s.number, s.text) for s in nested.sub_questions] == [("(1)", "实验步骤：①称量②溶解"), ("(2)", "结论")]
+    assert circled.type == "free_response"
+
+
+def test_circled_statements_before_the_options_of_a_choice_question_stay_in_the_stem():
+    [question] = extract(["1. 下列说法正确的有", "①水是化合物", "②氧气可燃", "A. ① B. ② C. ①② D. 都不对"])
+    assert question.sub_questions == []
+    assert question.stem == "下列说法正确的有①水是化合物②氧气可燃"
+    assert question.type == "single_choice"
+
+
+def test_options_inside_a_sub_question_go_on_the_question_without_making_it_a_choice():
+    [question] = extract(
+        ["1. 关于碳的单质。", "（1）下列说法正确的是______（填序号）。", "A．单质 B．化合物", "（2）写出一种碳的单质______。"]
+    )
+    assert [(o.label, o.text) for o in question.options] == [("A", "单质"), ("B", "化合物")]
+    assert [s.number for s in question.sub_questions] == ["(1)", "(2)"]
+    assert question.type == "fill_blank"
+
+
+def test_a_stated_score_overrides_the_section_default():
+    questions = extract(
+        ["三、解答题（本题共2小题，每小题8分）", "1. （10分）计算下列各题。", "（1）1+1", "2. 证明题。（6 分）", "3. 化简。"]
+    )
+    assert [q.score for q in questions] == [10.0, 6.0, 8.0]
+    assert [q.type for q in questions] == ["free_response"] * 3
+    assert [q.stem for q in questions] == ["计算下列各题。", "证明题。（6 分）", "化简。"]  # leading marker moved to score
+
+
+def test_a_choice_only_default_score_skips_the_other_questions_of_the_section():
+    questions = extract(["二、现代文阅读（共29分，其中选择题每小题3分）"] + choice(1) + ["2. 概括文章的主要内容。"])
+    assert [(q.type, q.score) for q in questions] == [("single_choice", 3.0), ("free_response", None)]
+
+
+def test_chinese_question_numbers():
+    questions = extract(["第一题. 设 a, b 是正整数.", "第二题.如图，P 是正方形 ABCD 内一点"])
+    assert [(q.number, q.stem) for q in questions] == [("1", "设 a, b 是正整数."), ("2", "如图，P 是正方形 ABCD 内一点")]
+
+
+def test_blanks_make_fill_blank_and_none_make_free_response():
+    questions = extract(["1. 空气中含量最多的气体是______。", "2. 地壳中含量最多的元素是（    ）", "3. 简述实验步骤。"])
+    assert [q.type for q in questions] == ["fill_blank", "fill_blank", "free_response"]
+    assert [q.score for q in questions] == [None, None, None]
+
+
+def test_multiple_choice_from_the_section_or_the_stem():
+    questions = extract(
+        ["二、多项选择题（每小题4分）"] + choice(1) + ["三、选择题"] + choice(2, "下列说法正确的是（不定项）")
+    )
+    assert [(q.section, q.type, q.score) for q in questions] == [
+        ("二、多项选择题", "multiple_choice", 4.0),
+        ("三、选择题", "multiple_choice", None),
+    ]
+
+
+def test_numbering_may_restart_at_one_after_a_section_heading():
+    questions = extract(["一、选择题"] + choice(1) + choice(2) + ["二、填空题"] + ["1. 第一空______", "2. 第二空______"])
+    assert [(q.number, q.section) for q in questions] == [
+        ("1", "一、选择题"), ("2", "一、选择题"), ("1", "二、填空题"), ("2", "二、填空题")
+    ]
+
+
+def test_a_question_crossing_pages_has_one_span_per_page():
+    first_page = PageLines(
+        1,
+        WIDTH,
+        HEIGHT,
+        [
+            line("1. 第一题", LEFT, 100, 400),
+            line("7. 关于水的说法错误的是", LEFT, 1330, 770),
+            line("A. 水是氧化物", LEFT, 1380, 402),
+        ],
+    )
+    second_page = PageLines(
+        2,
+        WIDTH,
+        HEIGHT,
+        [line("B. 冰是固态水", LEFT, 34, 513), line("C. 水能灭火", 620, 34, 800), line("2. 第二题", LEFT, 82, 900)],
+    )
+    questions = extract_questions([first_page, second_page])
+    assert numbers(questions) == ["1", "2"]
+    first = questions[0]
+    assert [(s.page, s.bbox) for s in first.spans] == [(1, [LEFT, 100, 770, 1410]), (2, [LEFT, 34, 800, 64])]
+    assert [o.label for o in first.options] == ["A", "B", "C"]
+    assert first.stem == "第一题7. 关于水的说法错误的是"
+    assert [(s.page, s.bbox) for s in questions[1].spans] == [(2, [LEFT, 82, 900, 112])]
+
+
+def test_lines_before_the_first_question_are_ignored():
+    questions = extract(["某年化学练习", "（全卷共三个大题 满分50分）", "A. 不是选项", "（1）不是小题"] + choice(1))
+    assert numbers(questions) == ["1"]
+    assert questions[0].sub_questions == []
+    assert [o.text for o in questions[0].options] == ["甲", "乙", "丙", "丁"]
+
+
+def test_to_dict_is_the_contract_question_object():
+    [question] = extract(["一、选择题（每小题2分）", "1. 下列说法正确的是", "A. 甲 B. 乙"])
+    assert question.to_dict() == {
+        "number": "1",
+        "section": "一、选择题",
+        "type": "single_choice",
+        "score": 2.0,
+        "stem": "下列说法正确的是",
+        "options": [{"label": "A", "text": "甲"}, {"label": "B", "text": "乙"}],
+        "sub_questions": [],
+        "spans": [{"page": 1, "bbox": [LEFT, 149, LEFT + 25 * len("1. 下列说法正确的是"), 228]}],
+        "figures": [],
+    }
+    json.dumps(question.to_dict(), ensure_ascii=False)  # plain JSON types only
+
+
+# ---- one real paper ---------------------------------------------------------------------------------------
+
+
+def _chongqing_text_layer() -> dict:
+    path = EVALDATA / "gt" / "p04_chongqing2023_chem_B.layout_questions.json"
+    if not path.exists():
+        pytest.skip(f"evaldata absent: {path} (the shared evaluation data is not checked out next to the repo)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _pages_of(document: dict) -> list[PageLines]:
+    pages = []
+    for page in document["pages"]:
+        width, height = page["width"], page["height"]
+        lines = [TextLine(item["text"], tuple(item["bbox"]), 1.0) for item in page["lines"]]
+        lines = reading_order(drop_page_furniture(lines, width, height), width, height)
+        pages.append(PageLines(page["page"], width, height, lines))
+    return pages
+
+
+def test_chongqing_2023_chemistry_text_layer_gives_questions_1_to_24():
+    document = _chongqing_text_layer()
+    questions = extract_questions(_pages_of(document))
+    assert numbers(questions) == [str(n) for n in range(1, 25)]
+
+    # the expected texts come from the ground truth itself (exam text stays out of the repo)
+    first_stem, *first_options = document["questions"][0]["parts"][0]["text"].split("\n")
+    first = questions[0]
+    assert first.stem == first_stem.split(".", 1)[1].strip()
+    assert [(o.label, o.text) for o in first.options] == [(text[0], text[2:].strip()) for text in first_options]
+    assert [o.label for o in first.options] == list("ABCD")
+
+    instructions = [
+        item["text"]
+        for page in document["pages"]
+        for item in page["lines"]
+        if item.get("kind") == "numbered_line_not_question"
+    ]
+    assert len(instructions) == 3
+    everything = " ".join(q.stem + "".join(o.text for o in q.options) for q in questions)
+    assert not any(text[2:] in everything for text in instructions)
+
+    assert [q.type for q in questions[:16]] == ["single_choice"] * 16
+    assert [s.number for s in questions[16].sub_questions] == ["(1)", "(2)", "(3)", "(4)"]
+    assert [s.number for s in questions[23].sub_questions] == ["(1)", "(2)", "(3)"]
+    assert [span.page for span in questions[6].spans] == [1, 2]  # question 7's option D is on page 2

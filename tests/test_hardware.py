@@ -1,0 +1,41 @@
+import pytest
+
+from resources.hardware import Hardware, banner, derive_params
+
+
+def hw(vram=None, ram=16.0, cores=8):
+    return Hardware("GPU" if vram else None, vram, ram, cores)
+
+
+@pytest.mark.parametrize(
+    "vram, det, rec",
+    [(None, 1, 8), (2.0, 1, 8), (4.0, 1, 8), (4.1, 2, 16), (6.0, 2, 16), (8.0, 3, 24), (11.9, 4, 32), (80.0, 4, 32)],
+)
+def test_vram_table(vram, det, rec):
+    params = derive_params(hw(vram), env={})
+    assert (params.det_batch_size, params.rec_batch_size) == (det, rec)
+
+
+@pytest.mark.parametrize("ram, depth", [(0.5, 4), (2.9, 5), (4.0, 8), (7.9, 15), (64.0, 16)])
+def test_prefetch_depth_follows_available_ram(ram, depth):
+    assert derive_params(hw(ram=ram), env={}).prefetch_depth == depth
+
+
+@pytest.mark.parametrize("cores, workers", [(1, 2), (2, 2), (6, 3), (12, 6), (64, 6)])
+def test_cpu_workers_from_cores(cores, workers):
+    params = derive_params(hw(cores=cores), env={})
+    assert params.cpu_workers == workers and params.gpu_workers == 1
+
+
+def test_env_overrides_win_and_are_reported():
+    env = {"EXAMPAPER_REC_BATCH_SIZE": "12", "EXAMPAPER_PREFETCH_SIZE": "3", "EXAMPAPER_GPU_WORKERS": " "}
+    params = derive_params(hw(6.0), env=env)
+    assert params.rec_batch_size == 12 and params.prefetch_depth == 3 and params.det_batch_size == 2
+    assert set(params.overridden) == {"rec_batch_size", "prefetch_depth"}
+    assert "from EXAMPAPER_REC_BATCH_SIZE" in banner(hw(6.0), params)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])
+def test_bad_override_is_a_clear_error(value):
+    with pytest.raises(ValueError, match="EXAMPAPER_DET_BATCH_SIZE"):
+        derive_params(hw(), env={"EXAMPAPER_DET_BATCH_SIZE": value})

@@ -1,0 +1,101 @@
+"""Reading order and page furniture on synthetic OCR lines (A4 at 150 dpi: 1240 x 1683)."""
+
+from __future__ import annotations
+
+from resources.engines.base import TextLine
+
+from ocr_assets.reading_order import drop_page_furniture, group_rows, reading_order
+
+WIDTH, HEIGHT = 1240, 1683
+
+
+def line(text: str, x0: float, y0: float, x1: float | None = None, height: float = 30) -> TextLine:
+    return TextLine(text, (x0, y0, x1 if x1 is not None else x0 + 25 * len(text), y0 + height), 0.99)
+
+
+def texts(lines: list[TextLine]) -> list[str]:
+    return [item.text for item in lines]
+
+
+def test_options_on_one_row_read_left_to_right_whatever_the_ocr_order():
+    shuffled = [
+        line("D. 丁项", 874, 523),
+        line("1. 下列变化属于化学变化的是", 113, 464),
+        line("B. 乙项", 366, 519),
+        line("A. 甲项", 113, 521),
+        line("C. 丙项", 620, 522),
+        line("2. 下一题", 113, 570),
+    ]
+    ordered = reading_order(shuffled, WIDTH, HEIGHT)
+    assert texts(ordered) == ["1. 下列变化属于化学变化的是", "A. 甲项", "B. 乙项", "C. 丙项", "D. 丁项", "2. 下一题"]
+
+
+def test_rows_run_top_to_bottom_even_when_a_later_row_is_further_left():
+    ordered = reading_order([line("第二行", 300, 100), line("第一行", 600, 50), line("第三行", 100, 150)], WIDTH, HEIGHT)
+    assert texts(ordered) == ["第一行", "第二行", "第三行"]
+
+
+def test_a_subscript_sitting_lower_joins_its_row():
+    formula = line("2KClO", 226, 1386, 297, height=33)
+    subscript = line("3", 298, 1403, 305, height=19)
+    after = line("KClO+KCl", 330, 1386, 786, height=33)
+    next_row = line("（1）下一行", 113, 1464, height=29)
+    ordered = reading_order([after, next_row, subscript, formula], WIDTH, HEIGHT)
+    assert texts(ordered) == ["2KClO", "3", "KClO+KCl", "（1）下一行"]
+
+
+def test_tall_figure_debris_does_not_glue_two_rows_together():
+    stem = line("6. 下图中的操作正确的是", 109, 961, 682, height=28)
+    debris = line("ell", 229, 980, 344, height=194)  # a drawing read as text, spanning both rows
+    options = [line("A. 操作甲", 108, 1065, 252), line("B. 操作乙", 615, 1065, 779)]
+    rows = group_rows([options[1], debris, stem, options[0]])
+    assert [sorted(texts(row)) for row in rows] == [["6. 下图中的操作正确的是"], ["ell"], ["A. 操作甲", "B. 操作乙"]]
+
+
+def test_close_rows_with_little_overlap_stay_apart():
+    upper = line("上一行文字", 113, 100, height=30)
+    lower = line("下一行文字", 113, 125, height=30)  # 5 px of 30 overlap: line spacing, not a shared row
+    assert [texts(row) for row in group_rows([lower, upper])] == [["上一行文字"], ["下一行文字"]]
+
+
+def test_empty_page_has_no_lines():
+    assert reading_order([], WIDTH, HEIGHT) == []
+
+
+def test_page_numbers_and_watermarks_are_dropped():
+    body = [line("1. 下列变化属于化学变化的是", 113, 464), line("A. 甲项", 113, 521)]
+    furniture = [
+        line("第2页 共6页", 560, 1640),
+        line("化学试卷 第3页（共6页）", 500, 40),
+        line("- 3 -", 600, 1645),
+        line("3", 610, 20),
+        line("第一试卷网 Shijuan1.Com 提供下载", 458, 1656),
+        line("Shijuan1.Com", 575, 1658),
+        line("提供下载", 702, 1662),
+    ]
+    kept = drop_page_furniture(body + furniture, WIDTH, HEIGHT)
+    assert texts(kept) == texts(body)
+
+
+def test_numbers_and_text_inside_the_page_are_kept():
+    subscript = line("3", 298, 800, 305, height=19)
+    formula = line("2KClO", 226, 790, 297)
+    figure_label = line("12", 400, 900)
+    generic_phrase = line("请提供下载链接", 113, 1000)  # only a footer when it sits in a margin
+    lines = [subscript, formula, figure_label, generic_phrase]
+    assert drop_page_furniture(lines, WIDTH, HEIGHT) == lines
+
+
+def test_margin_lines_that_read_as_text_are_kept():
+    last_line = line("结果保留一位小数）。", 113, 1600)  # bottom band, but a sentence end says it is question text
+    top_line = line("（2）当生成O2的质量为2g时", 113, 34)
+    subscript_in_top_band = line("2", 240, 40, 247, height=19)  # a lone digit next to text is not a page number
+    top_formula = line("H2O", 200, 34, 238)
+    lines = [last_line, top_line, subscript_in_top_band, top_formula]
+    assert drop_page_furniture(lines, WIDTH, HEIGHT) == lines
+
+
+def test_short_footer_in_the_bottom_band_is_dropped_but_not_above_it():
+    footer = line("化学试卷（甲卷）", 500, 1650)
+    above = line("化学试卷（甲卷）", 500, 1400)
+    assert drop_page_furniture([footer, above], WIDTH, HEIGHT) == [above]

@@ -1,0 +1,131 @@
+"""The runtime's concurrency logic with a test double for the engine."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from ocr_assets.runtime import run_inference
+from resources.engines.base import OutOfMemory, PageStructure, TextLine
+from resources.ocr_engine import EngineSpec, InferenceWorker
+
+
+def frame(height=100, width=80, value=0):
+    return np.full((height, width, 3), value, dtype=np.uint8)
+
+
+class FakeEngine:
+    """Reads the page number from the pixels; can run out of memory above a batch size."""
+
+    name = "fake"
+
+    def __init__(self, max_batch=None, always_oom=(), broken=()):
+        self.max_batch, self.always_oom, self.broken = max_batch, set(always_oom), set(broken)
+        self.batches, self.threads = [], set()
+        self.freed = 0
+
+    def load(self):
+        pass
+
+    def predict(self, frames):
+        self.threads.add(threading.get_ident())
+        pages = [int(f[0, 0, 0]) for f in frames]
+        if self.max_batch and len(frames) > self.max_batch or self.always_oom & set(pages):
+            raise OutOfMemory("CUDA out of memory (fake)")
+        if self.broken & set(pages):
+            raise ValueError("corrupt tensor (fake)")
+        self.batches.append(pages)
+        return [PageStructure(f.shape[1], f.shape[0], [TextLine(str(p), (0, 0, 1, 1), 1.0)]) for p, f in zip(pages, frames)]
+
+    def free_cache(self):
+        self.freed += 1
+
+    def close(self):
+        pass
+
+
+def items(n, sizes=None):
+    return [(i, (lambda i=i: frame(*(sizes[i - 1] if sizes else (100, 80)), value=i))) for i in range(1, n + 1)]
+
+
+def texts(results):
+    return [r.structure.lines[0].text if r.structure else None for r in results]
+
+
+def test_results_come_back_in_page_order_with_batches():
+    engine = FakeEngine()
+    results, stats = run_inference(items(7), engine.predict, batch_size=3, prefetch_depth=2, decode_workers=3)
+    assert [r.index for r in results] == list(range(1, 8))
+    assert texts(results) == [str(i) for i in range(1, 8)]
+    assert all(r.status == "ok" for r in results)
+    assert sorted(sum(engine.batches, [])) == list(range(1, 8))
+    assert max(len(b) for b in engine.batches) == 3
+    assert stats.pages == 7 and stats.failed == 0 and sum(k * v for k, v in stats.batch_sizes.items()) == 7
+
+
+def test_pages_of_different_size_are_not_batched_together():
+    sizes = [(100, 80), (2000, 1400), (100, 80), (2000, 1400)]
+    engine = FakeEngine()
+    results, _ = run_inference(items(4, sizes), engine.predict, batch_size=2, decode_workers=1)
+    assert sorted(map(sorted, engine.batches)) == [[1, 3], [2, 4]]
+    assert texts(results) == ["1", "2", "3", "4"]
+
+
+def test_oom_halves_the_batch_and_every_page_is_done():
+    engine = FakeEngine(max_batch=1)
+    results, stats = run_inference(items(8), engine.predict, batch_size=4, decode_workers=2, free_cache=engine.free_cache)
+    assert [r.status for r in results] == ["ok"] * 8
+    assert texts(results) == [str(i) for i in range(1, 9)]
+    assert stats.oom_fallbacks >= 2 and engine.freed == stats.oom_fallbacks
+    assert set(stats.batch_sizes) == {1}
+
+
+def test_page_that_still_fails_at_batch_one_is_recorded_not_dropped():
+    engine = FakeEngine(always_oom={3}, broken={5})
+    results, stats = run_inference(items(6), engine.predict, batch_size=2, decode_workers=2, free_cache=engine.free_cache)
+    assert len(results) == 6
+    by_index = {r.index: r for r in results}
+    assert by_index[3].status == "failed" and "out of memory at batch size 1" in by_index[3].error
+    assert by_index[5].status == "failed" and "corrupt tensor" in by_index[5].error
+    assert [r.status for i, r in sorted(by_index.items()) if i not in (3, 5)] == ["ok"] * 4
+    assert stats.failed == 2
+
+
+def test_decode_error_becomes_that_pages_error_not_a_hung_run():
+    def bad():
+        raise OSError("truncated PNG")
+
+    work = items(3)
+    work[1] = (2, bad)
+    results, stats = run_inference(work, FakeEngine().predict, batch_size=2, prefetch_depth=1, decode_workers=2)
+    assert [r.status for r in results] == ["ok", "failed", "ok"]
+    assert "truncated PNG" in results[1].error
+
+
+def test_empty_input():
+    results, stats = run_inference([], FakeEngine().predict)
+    assert results == [] and stats.pages == 0
+
+
+def test_worker_runs_the_engine_on_one_dedicated_thread():
+    engine = FakeEngine()
+    worker = InferenceWorker(EngineSpec(name="fake"), build=lambda spec: engine)
+    try:
+        callers = [threading.Thread(target=lambda i=i: worker.predict([frame(value=i)])) for i in range(1, 9)]
+        for t in callers:
+            t.start()
+        for t in callers:
+            t.join()
+        assert len(engine.threads) == 1 and threading.get_ident() not in engine.threads
+        assert sorted(sum(engine.batches, [])) == list(range(1, 9))
+    finally:
+        worker.close()
+
+
+def test_worker_load_error_reaches_the_caller():
+    class Broken(FakeEngine):
+        def load(self):
+            raise RuntimeError("no models here")
+
+    with pytest.raises(RuntimeError, match="no models here"):
+        InferenceWorker(EngineSpec(name="broken"), build=lambda spec: Broken())

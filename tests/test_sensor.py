@@ -1,0 +1,88 @@
+import os
+import shutil
+import time
+
+import dagster as dg
+import pytest
+
+from ocr_assets.partitions import papers_partitions
+from ocr_assets.sensors import drop_folder_sensor
+from resources.drop_folder import DropFolder
+from tests.conftest import SAMPLE_PDF
+
+OLD = time.time() - 3600
+
+
+def age(path, when=OLD):
+    for p in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        os.utime(p, (when, when))
+
+
+def tick(instance, folder, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"drop_folder": DropFolder(path=str(folder))})
+    result = drop_folder_sensor(context)
+    for request in result.dynamic_partitions_requests:  # what the daemon would do
+        instance.add_dynamic_partitions(papers_partitions.name, list(request.partition_keys))
+    return result
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def test_settled_papers_get_a_partition_and_one_run_each(tmp_path, instance):
+    shutil.copy(SAMPLE_PDF, tmp_path / "sample_paper.pdf")
+    (tmp_path / "spread").mkdir()
+    shutil.copy(SAMPLE_PDF, tmp_path / "spread" / "not-an-image.pdf")  # folder without images: not a paper
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "p1.jpg").write_bytes(b"jpeg bytes")
+    (tmp_path / "notes.txt").write_text("ignored")
+    age(tmp_path)
+    result = tick(instance, tmp_path)
+    assert sorted(r.partition_key for r in result.run_requests) == ["photos", "sample_paper"]
+    assert sorted(result.dynamic_partitions_requests[0].partition_keys) == ["photos", "sample_paper"]
+    assert set(instance.get_dynamic_partitions("papers")) == {"photos", "sample_paper"}
+
+
+def test_a_paper_still_being_written_waits(tmp_path, instance):
+    shutil.copy(SAMPLE_PDF, tmp_path / "fresh.pdf")  # mtime now: not settled
+    result = tick(instance, tmp_path)
+    assert result.run_requests == [] and result.dynamic_partitions_requests == []
+    age(tmp_path / "fresh.pdf")
+    assert [r.partition_key for r in tick(instance, tmp_path, result.cursor).run_requests] == ["fresh"]
+
+
+def test_cursor_neither_skips_nor_repeats_and_changed_content_reruns(tmp_path, instance):
+    paper = tmp_path / "paper.pdf"
+    shutil.copy(SAMPLE_PDF, paper)
+    age(paper)
+    first = tick(instance, tmp_path)
+    assert len(first.run_requests) == 1
+    # a restarted daemon resumes from the stored cursor: nothing new, nothing repeated
+    assert tick(instance, tmp_path, first.cursor).run_requests == []
+    # touched but identical: no rerun
+    age(paper, OLD + 60)
+    touched = tick(instance, tmp_path, first.cursor)
+    assert touched.run_requests == []
+    # new bytes: processed again, under a new run key, partition not added twice
+    paper.write_bytes(SAMPLE_PDF.read_bytes() + b"\n% appended")
+    age(paper, OLD + 120)
+    changed = tick(instance, tmp_path, touched.cursor)
+    assert [r.partition_key for r in changed.run_requests] == ["paper"]
+    assert changed.run_requests[0].run_key != first.run_requests[0].run_key
+    assert changed.dynamic_partitions_requests == []
+    # back to the old bytes: still a new run key (a reused run_key would be dropped forever)
+    paper.write_bytes(SAMPLE_PDF.read_bytes())
+    age(paper, OLD + 180)
+    back = tick(instance, tmp_path, changed.cursor)
+    assert back.run_requests[0].run_key not in {first.run_requests[0].run_key, changed.run_requests[0].run_key}
+
+
+def test_same_stem_different_suffix_get_distinct_keys(tmp_path, instance):
+    shutil.copy(SAMPLE_PDF, tmp_path / "x.pdf")
+    (tmp_path / "x.png").write_bytes(b"png")
+    age(tmp_path)
+    keys = [r.partition_key for r in tick(instance, tmp_path).run_requests]
+    assert len(keys) == 2 and len(set(keys)) == 2 and "x" in keys

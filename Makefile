@@ -20,7 +20,7 @@ setup: $(BIN)/ocr-assets
 
 run: setup
 	mkdir -p $(DATA)/drop $(DAGSTER_HOME)
-	cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	cp samples/sample_paper.pdf $(DATA)/drop/sample_paper.pdf
 	@echo "Dagster UI: http://127.0.0.1:3000  drop folder: $(DATA)/drop  database: $(DATA)/exampapers.sqlite"
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 import dagster as dg
@@ -52,6 +51,6 @@ defs = dg.Definitions(
 )
 
 try:  # the banner in the code server's log, once when the location loads
-    logging.getLogger("ocr_assets").info("hardware:\n%s", banner(hw := detect_hardware(), derive_params(hw)))
+    dg.get_dagster_logger("ocr_assets").info("hardware:\n%s", banner(hw := detect_hardware(), derive_params(hw)))
 except ValueError as exc:  # a bad EXAMPAPER_* override: say so now, not in the first run
     raise ValueError(f"bad runtime override: {exc}") from exc

@@ -21,7 +21,9 @@ VRAM_BATCH_TABLE: tuple[tuple[float, int, int], ...] = (
     (8.0, 3, 24),
     (float("inf"), 4, 32),
 )
-CPU_DET_BATCH, CPU_REC_BATCH = 1, 8
+# On a CPU, RapidOCR pads every line in a recognition batch to the widest one: batch 1 is fastest
+# (0.67 vs 0.99 s/page at batch 8, benchmarks/engine_settings.py).
+CPU_DET_BATCH, CPU_REC_BATCH = 1, 1
 
 OVERRIDES = {
     "det_batch_size": "EXAMPAPER_DET_BATCH_SIZE",

@@ -32,7 +32,7 @@ class EngineSpec:
 
     name: str = DEFAULT_ENGINE
     det_limit_side_len: int | None = None
-    rec_batch_size: int = 8
+    rec_batch_size: int = 1
     det_batch_size: int = 1
     threads: int = -1
     device: str | None = None

@@ -9,7 +9,7 @@ def hw(vram=None, ram=16.0, cores=8):
 
 @pytest.mark.parametrize(
     "vram, det, rec",
-    [(None, 1, 8), (2.0, 1, 8), (4.0, 1, 8), (4.1, 2, 16), (6.0, 2, 16), (8.0, 3, 24), (11.9, 4, 32), (80.0, 4, 32)],
+    [(None, 1, 1), (2.0, 1, 8), (4.0, 1, 8), (4.1, 2, 16), (6.0, 2, 16), (8.0, 3, 24), (11.9, 4, 32), (80.0, 4, 32)],
 )
 def test_vram_table(vram, det, rec):
     params = derive_params(hw(vram), env={})

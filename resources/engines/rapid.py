@@ -28,14 +28,15 @@ CDLA_LABELS = {
 
 @dataclass(frozen=True)
 class RapidSettings:
-    # A max side of 960 px reads the same lines as the default min-736 on A4 pages at half the
-    # detector time (measured in ../shared/NOTES.md).
+    # Measured on 11 real pages (benchmarks/engine_settings.py): max side 960, no angle classifier,
+    # recognition batch 1 reads at 0.67 s/page with line CER 0.050, RapidOCR's defaults at 1.30 s/page
+    # with CER 0.061 (the classifier flips some upright lines).
     det_limit_side_len: int = 960
     det_limit_type: str = "max"
-    rec_batch_num: int = 8
+    rec_batch_num: int = 1
     intra_op_threads: int = -1  # -1: onnxruntime decides (all cores)
     use_layout: bool = True
-    use_angle_cls: bool = True
+    use_angle_cls: bool = False
 
 
 def is_onnx_oom(exc: BaseException) -> bool:

@@ -6,7 +6,7 @@ DATA   ?= $(CURDIR)/data
 export EXAMPAPER_DATA_DIR ?= $(DATA)
 export DAGSTER_HOME ?= $(DATA)/dagster_home
 
-.PHONY: setup run test clean
+.PHONY: setup run test worker clean
 
 $(BIN)/ocr-assets: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Cluster mode (README): a long-lived OCR worker; start one per GPU (or per CPU box).
+EXAMPAPER_CELERY_BROKER ?= pyamqp://guest:guest@127.0.0.1:5672//
+export EXAMPAPER_CELERY_QUEUE ?= exampapers
+worker: setup
+	$(BIN)/celery -A dagster_celery.app -b $(EXAMPAPER_CELERY_BROKER) worker -Q $(EXAMPAPER_CELERY_QUEUE) \
+		--pool solo -n ocr@%h --loglevel INFO
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -11,6 +11,7 @@ import dagster as dg
 from PIL import Image
 
 from ocr_assets.frames import Frame, write_frames
+from ocr_assets.monitoring import usage_plot_md
 from ocr_assets.pages import DEFAULT_PDF_DPI, PageRef, enumerate_pages
 from ocr_assets.partitions import papers_partitions
 from ocr_assets.pipeline import page_entries, questions_from
@@ -91,7 +92,7 @@ def ocr_structure(
     failures = {r.index: r.error for r in results if r.status != "ok"}
     for page, error in failures.items():
         context.log.warning(f"page {page}: {error}")
-    usage.pop("samples")
+    plot = usage_plot_md(usage.pop("samples"))
     context.add_output_metadata({
         "engine": worker.spec.name,
         "pages": stats.pages,
@@ -105,8 +106,10 @@ def ocr_structure(
         "batch_sizes": dg.MetadataValue.json({str(k): v for k, v in sorted(stats.batch_sizes.items())}),
         "oom_fallbacks": stats.oom_fallbacks,
         "model_loads_in_process": engine_module.MODEL_LOADS,
+        "worker_pid": os.getpid(),
         **{k: v for k, v in usage.items() if v is not None},
         "hardware": dg.MetadataValue.json(as_json(hw, params)),
+        "utilisation_plot": dg.MetadataValue.md(plot or "run too short to plot"),
     })
     return index
 

@@ -94,3 +94,34 @@ class ResourceSampler:
             "gpu_util_p95": round(_percentile(s.gpu_util, 0.95), 1) if s.gpu_util else None,
             "vram_peak_mb": round(max(s.vram_used_mb), 1) if s.vram_used_mb else None,
         }
+
+
+def usage_plot_md(samples: Samples) -> str | None:
+    """A small PNG (utilisation and pages done over time) as Markdown, for Dagster metadata."""
+    if len(samples.t) < 2:
+        return None
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, util = plt.subplots(figsize=(6, 2.4), dpi=80)
+    util.plot(samples.t, samples.cpu_percent, label="CPU %", color="tab:blue")
+    if samples.gpu_util:
+        util.plot(samples.t[: len(samples.gpu_util)], samples.gpu_util, label="GPU %", color="tab:green")
+    util.set_ylim(0, 105)
+    util.set_xlabel("seconds")
+    util.set_ylabel("utilisation %")
+    pages = util.twinx()
+    pages.step(samples.t, samples.pages_done, where="post", label="pages done", color="tab:orange")
+    pages.set_ylabel("pages done")
+    handles = util.get_legend_handles_labels()[0] + pages.get_legend_handles_labels()[0]
+    util.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=7)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return f"![utilisation and throughput](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"

@@ -46,6 +46,7 @@ class EngineSpec:
                     det_limit_side_len=self.det_limit_side_len or RapidSettings.det_limit_side_len,
                     rec_batch_num=self.rec_batch_size,
                     intra_op_threads=self.threads,
+                    use_cuda=(self.device or "cpu").startswith(("gpu", "cuda")),
                 )
             )
         if self.name in ("ppstructurev3", "paddleocr"):

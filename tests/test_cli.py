@@ -53,3 +53,14 @@ def test_hw_json():
     assert proc.returncode == 0
     data = json.loads(proc.stdout)
     assert data["hardware"]["cpu_cores"] >= 1 and data["params"]["rec_batch_size"] >= 1
+
+
+def test_bench_reports_the_contract_fields():
+    proc = run("bench", str(SAMPLE_PDF), "--pages", "3")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    for key in ("pages", "engine", "engine_only_s", "serial_s", "pipelined_s", "speedup", "overhead",
+                "model_loads", "rss_start_mb", "rss_end_mb"):
+        assert key in report, key
+    assert report["pages"] == 3 and report["model_loads"] == 1 and report["failed"] == 0
+    assert report["speedup"] == round(report["serial_s"] / report["pipelined_s"], 3)

@@ -55,6 +55,9 @@ def test_sample_paper_lands_in_the_database(tmp_path, sample_expected):
     assert meta["pages"]["page_count"].value == 2
     assert meta["decoded_frames"]["failed"].value == 0
     assert meta["ocr_structure"]["pages"].value == 2 and meta["ocr_structure"]["s_per_page"].value > 0
+    assert meta["ocr_structure"]["failed_pages"].value == 0 and meta["ocr_structure"]["oom_fallbacks"].value == 0
+    assert meta["ocr_structure"]["utilisation_plot"].value.startswith("![utilisation and throughput](data:image/png")
+    assert meta["decoded_frames"]["first_page"].value.startswith("![page](data:image/jpeg")
     assert meta["exam_questions"]["questions"].value == len(sample_expected["questions"])
 
     stored = load_paper(make_engine(f"sqlite:///{tmp_path / 'questions.sqlite'}"), "sample_paper")

@@ -37,6 +37,7 @@ class RapidSettings:
     intra_op_threads: int = -1  # -1: onnxruntime decides (all cores)
     use_layout: bool = True
     use_angle_cls: bool = False
+    use_cuda: bool = False  # needs onnxruntime-gpu in place of onnxruntime
 
 
 def is_onnx_oom(exc: BaseException) -> bool:
@@ -61,7 +62,10 @@ class RapidEngine:
                 "which pins rapidocr==3.10.* and onnxruntime"
             ) from exc
         s = self.settings
-        threads = {"EngineConfig.onnxruntime.intra_op_num_threads": s.intra_op_threads}
+        threads = {
+            "EngineConfig.onnxruntime.intra_op_num_threads": s.intra_op_threads,
+            "EngineConfig.onnxruntime.use_cuda": s.use_cuda,
+        }
         self._ocr = RapidOCR(
             params={
                 "Global.log_level": "warning",
@@ -78,7 +82,7 @@ class RapidEngine:
             self._layout = RapidLayout(
                 cfg=RapidLayoutInput(
                     model_type=ModelType.PP_LAYOUT_CDLA,
-                    engine_cfg={"intra_op_num_threads": s.intra_op_threads},
+                    engine_cfg={"intra_op_num_threads": s.intra_op_threads, "use_cuda": s.use_cuda},
                 )
             )
         # Warm up once: the first call allocates buffers and is ~2 s slower.

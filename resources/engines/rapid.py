@@ -85,8 +85,13 @@ class RapidEngine:
                     engine_cfg={"intra_op_num_threads": s.intra_op_threads, "use_cuda": s.use_cuda},
                 )
             )
-        # Warm up once: the first call allocates buffers and is ~2 s slower.
-        self.predict([np.full((256, 256, 3), 255, dtype=np.uint8)])
+        # Warm up once: the first call allocates buffers and is ~2 s slower. Printed digits give
+        # the detector something to find, so recognition warms up too.
+        import cv2
+
+        warm = np.full((128, 512, 3), 255, dtype=np.uint8)
+        cv2.putText(warm, "1. 2024 A B C D", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 3)
+        self.predict([warm])
 
     def predict(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
         if self._ocr is None:

@@ -1,0 +1,83 @@
+"""Two CPU questions from the runtime issue, measured on the same pages in one process:
+
+1. Do two single-threaded engine instances (one page each, in parallel) beat one engine that uses
+   all cores?
+2. Does recognising text-line crops from several pages in one batch beat per-page batches?
+
+    .venv/bin/python benchmarks/cpu_parallelism.py PAPER
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ocr_assets.pages import enumerate_pages, load_page  # noqa: E402
+from resources.engines.rapid import RapidEngine, RapidSettings  # noqa: E402
+
+
+def per_page(label: str, seconds: float, pages: int) -> None:
+    print(f"{label:<52} {seconds / pages:.3f} s/page", flush=True)
+
+
+def engines_vs_threads(frames: list[np.ndarray]) -> None:
+    one = RapidEngine(RapidSettings(intra_op_threads=-1, use_layout=False))
+    one.load()
+    started = time.perf_counter()
+    for frame in frames:
+        one.predict([frame])
+    per_page("one engine, all cores", time.perf_counter() - started, len(frames))
+    one.close()
+
+    pair = [RapidEngine(RapidSettings(intra_op_threads=1, use_layout=False)) for _ in range(2)]
+    for engine in pair:
+        engine.load()
+    threads = [
+        threading.Thread(target=lambda e=e, part=frames[i::2]: [e.predict([f]) for f in part])
+        for i, e in enumerate(pair)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    per_page("two engines, one thread each, in parallel", time.perf_counter() - started, len(frames))
+
+
+def cross_page_recognition(frames: list[np.ndarray]) -> None:
+    from rapidocr import RapidOCR
+    from rapidocr.ch_ppocr_rec import TextRecInput
+
+    ocr = RapidOCR(params={"Global.log_level": "warning", "Det.limit_type": "max", "Det.limit_side_len": 960,
+                           "Global.use_cls": False})
+    crops_per_page = []
+    for frame in frames:
+        image, record = ocr.preprocess_img(np.ascontiguousarray(frame[:, :, ::-1]))
+        crops, _ = ocr.detect_and_crop(image, record)
+        crops_per_page.append(crops)
+    every_crop = [crop for crops in crops_per_page for crop in crops]
+    recognizer = ocr._load_rec_model()  # RapidOCR loads models lazily
+    for batch in (1, 4, 8, 16):
+        recognizer.rec_batch_num = batch
+        for scope, groups in (("per page", crops_per_page), ("all pages together", [every_crop])):
+            started = time.perf_counter()
+            for group in groups:
+                recognizer(TextRecInput(img=group))
+            per_page(f"recognition only, batch {batch:2d}, {scope}", time.perf_counter() - started, len(frames))
+
+
+def main() -> None:
+    frames = [np.asarray(load_page(ref)) for ref in enumerate_pages(Path(sys.argv[1]))]
+    frames = frames * max(1, 12 // len(frames))
+    print(f"{len(frames)} pages")
+    engines_vs_threads(frames)
+    cross_page_recognition(frames)
+
+
+if __name__ == "__main__":
+    main()

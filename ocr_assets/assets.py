@@ -128,7 +128,7 @@ def exam_questions(
     key = context.partition_key
     results = read_structures(artifacts.paper_dir("ocr", key))
     frames = [Frame(**f) for f in decoded_frames]
-    questions = questions_from(results)
+    questions = questions_from(results, frames, artifacts.paper_dir("figures", key))
     entries = page_entries(frames, results)
     paper = drop_folder.find(key)
     paper_id = replace_paper(

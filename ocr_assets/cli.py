@@ -58,7 +58,9 @@ def cmd_extract(args) -> int:
     params, worker = _runtime(args)
     with tempfile.TemporaryDirectory(prefix="ocr-assets-") as tmp:
         work_dir = Path(args.work_dir) if args.work_dir else Path(tmp)
-        doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi)
+        figures_dir = Path(args.figures_dir) if args.figures_dir else (
+            Path(args.out).parent / "figures" if args.out else None)
+        doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi, figures_dir)
     log.info(
         "%s: %d pages (%d failed), %d questions, %.2f s/page",
         paper.name, stats.pages, stats.failed, len(doc["questions"]), stats.s_per_page,
@@ -84,6 +86,45 @@ def cmd_bench(args) -> int:
         refs = [replace(r, index=i) for i, r in enumerate(refs, start=1)]
     params, worker = _runtime(args)
     print(json.dumps(run_bench(refs, worker, params), ensure_ascii=False))
+    return 0
+
+
+def default_gt_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "shared" / "evaldata" / "gt"
+
+
+def cmd_eval(args) -> int:
+    from ocr_assets.evaluation import overall, score_paper
+    from ocr_assets.pipeline import extract_paper
+
+    gt_dir = Path(args.gt_dir) if args.gt_dir else default_gt_dir()
+    gt_files = sorted(gt_dir.glob("*.layout_questions.json"))
+    if not gt_files:
+        raise UsageError(f"{gt_dir}: no *.layout_questions.json ground truth here")
+    params, worker = _runtime(args)
+    scores, names = [], []
+    for gt_file in gt_files:
+        gt = json.loads(gt_file.read_text(encoding="utf-8"))
+        paper = (gt_dir.parent / gt["source_pdf"]).resolve()
+        if not paper.exists():
+            log.warning("%s: source %s not found, skipped", gt_file.name, paper)
+            continue
+        with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
+            doc, _, _ = extract_paper(paper, paper_key(paper), worker, params, Path(tmp), int(gt.get("dpi", args.dpi)))
+        if args.out_dir:
+            Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+            (Path(args.out_dir) / f"{paper.stem}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
+        scores.append(score_paper(doc["questions"], gt))
+        names.append(paper.stem)
+    columns = ("questions_gt", "questions_found", "f1", "cer_median", "cer_le_0_05", "options_exact",
+               "span_pages_exact", "figures_attached")
+    print("paper".ljust(52) + "".join(c.rjust(17) for c in columns))
+    for name, score in zip(names, scores):
+        print(name[:51].ljust(52) + "".join(str(score[c]).rjust(17) for c in columns))
+        if score["missing"] or score["extra"]:
+            print(f"    missing {score['missing']}  extra {score['extra']}")
+    total = overall(scores)
+    print("OVERALL".ljust(52) + "".join(str(total[c]).rjust(17) for c in columns))
     return 0
 
 
@@ -113,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("path")
     extract.add_argument("--out")
     extract.add_argument("--work-dir", help="keep frames here (default: a temporary folder)")
+    extract.add_argument("--figures-dir", help="save figure crops here (default: figures/ beside --out; none on stdout)")
     engine_options(extract)
     extract.set_defaults(func=cmd_extract)
 
@@ -121,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pages", type=int, default=None, help="repeat the paper's pages up to N pages")
     engine_options(bench)
     bench.set_defaults(func=cmd_bench)
+
+    evaluate = sub.add_parser("eval", help="score extraction against *.layout_questions.json ground truth")
+    evaluate.add_argument("gt_dir", nargs="?", help="default: ../shared/evaldata/gt beside the repository")
+    evaluate.add_argument("--out-dir", help="also write each paper's extracted JSON here")
+    engine_options(evaluate)
+    evaluate.set_defaults(func=cmd_eval)
 
     hw = sub.add_parser("hw", help="detected hardware and derived parameters")
     hw.add_argument("--json", action="store_true")

@@ -45,3 +45,111 @@ def line_cer(ocr_lines, gt_lines: list[dict], pad: float = 6.0) -> tuple[int, in
         edits += Levenshtein.distance(hyp, ref)
         chars += len(ref)
     return edits, chars
+
+
+# ---- scoring a paper's questions against *.layout_questions.json ground truth -------------------
+
+OPTION_LINE = re.compile(r"(?:^|\s)[（(]?([A-H])[)）]?\s*[.．、]\s*")
+QUESTION_PREFIX = re.compile(r"^\s*\d{1,3}\s*[.．、]\s*")
+
+
+FIRST_SUB_QUESTION = re.compile(r"^\s*[（(]\s*1\s*[)）]", re.M)
+
+
+def gt_options(text: str) -> list[tuple[str, str]]:
+    """(label, text) pairs of a question's own options (not those inside its sub-questions),
+    several options per line allowed."""
+    pairs = []
+    first_sub = FIRST_SUB_QUESTION.search(text)
+    for line in text[: first_sub.start() if first_sub else len(text)].splitlines():
+        marks = list(OPTION_LINE.finditer(line))
+        if not marks or marks[0].start() > 1:
+            continue
+        for mark, following in zip(marks, marks[1:] + [None]):
+            pairs.append((mark.group(1), line[mark.end(): following.start() if following else len(line)]))
+    return pairs
+
+
+def question_text(q: dict) -> str:
+    """A question's text as printed: stem, options, sub-questions (number prefix dropped)."""
+    parts = [q["stem"]]
+    parts += [f"{o['label']}.{o['text']}" for o in q["options"]]
+    parts += [f"{s['number']}{s['text']}" for s in q["sub_questions"]]
+    return "".join(parts)
+
+
+def _iou(a, b) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
+
+
+def score_paper(predicted: list[dict], gt: dict) -> dict:
+    """Question F1 by number, text CER, exact option segmentation, span pages and figure attachment."""
+    gt_questions = {str(q["qnum"]): q for q in gt["questions"]}
+    pred_by_number: dict[str, dict] = {}
+    for q in predicted:
+        pred_by_number.setdefault(q["number"], q)  # a repeated number counts once as a hit, then as extra
+    hits = [n for n in gt_questions if n in pred_by_number]
+    precision = len(hits) / len(predicted) if predicted else 0.0
+    recall = len(hits) / len(gt_questions) if gt_questions else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+    cers, option_total, option_exact, span_ok, fig_total, fig_ok = [], 0, 0, 0, 0, 0
+    for number in hits:
+        gt_q, pred = gt_questions[number], pred_by_number[number]
+        gt_text = QUESTION_PREFIX.sub("", "\n".join(part["text"] for part in gt_q["parts"]), count=1)
+        cers.append(cer(question_text(pred), gt_text))
+        expected = gt_options(gt_text)
+        if expected:
+            option_total += 1
+            got = [(o["label"], o["text"]) for o in pred["options"]]
+            if [l for l, _ in got] == [l for l, _ in expected] and all(
+                cer(g, e) <= 0.2 for (_, g), (_, e) in zip(got, expected)
+            ):
+                option_exact += 1
+        if {s["page"] for s in pred["spans"]} == {p["page"] for p in gt_q["parts"]}:
+            span_ok += 1
+        for part in gt_q["parts"]:
+            for box in part["figures"]:
+                fig_total += 1
+                if any(f["page"] == part["page"] and _iou(f["bbox"], box) >= 0.5 for f in pred["figures"]):
+                    fig_ok += 1
+    ordered = sorted(cers)
+    return {
+        "questions_gt": len(gt_questions),
+        "questions_found": len(predicted),
+        "f1": round(f1, 4),
+        "cer_median": round(ordered[len(ordered) // 2], 4) if ordered else None,
+        "cer_le_0_05": round(sum(c <= 0.05 for c in cers) / len(cers), 4) if cers else None,
+        "options_exact": round(option_exact / option_total, 4) if option_total else None,
+        "span_pages_exact": round(span_ok / len(hits), 4) if hits else None,
+        "figures_attached": round(fig_ok / fig_total, 4) if fig_total else None,
+        "missing": [n for n in gt_questions if n not in pred_by_number],
+        "extra": [q["number"] for q in predicted if q["number"] not in gt_questions],
+        "_cers": cers,
+        "_counts": (len(hits), len(predicted), len(gt_questions), option_exact, option_total, span_ok, fig_ok, fig_total),
+    }
+
+
+def overall(scores: list[dict]) -> dict:
+    """Micro-averaged over all papers."""
+    hits = sum(s["_counts"][0] for s in scores)
+    found = sum(s["_counts"][1] for s in scores)
+    wanted = sum(s["_counts"][2] for s in scores)
+    p, r = (hits / found if found else 0.0), (hits / wanted if wanted else 0.0)
+    cers = sorted(c for s in scores for c in s["_cers"])
+    opt_ok, opt_all = sum(s["_counts"][3] for s in scores), sum(s["_counts"][4] for s in scores)
+    span_ok = sum(s["_counts"][5] for s in scores)
+    fig_ok, fig_all = sum(s["_counts"][6] for s in scores), sum(s["_counts"][7] for s in scores)
+    return {
+        "questions_gt": wanted,
+        "questions_found": found,
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "cer_median": round(cers[len(cers) // 2], 4) if cers else None,
+        "cer_le_0_05": round(sum(c <= 0.05 for c in cers) / len(cers), 4) if cers else None,
+        "options_exact": round(opt_ok / opt_all, 4) if opt_all else None,
+        "span_pages_exact": round(span_ok / hits, 4) if hits else None,
+        "figures_attached": round(fig_ok / fig_all, 4) if fig_all else None,
+    }

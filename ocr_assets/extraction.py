@@ -352,6 +352,11 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
         draft.parts.append(_Part("sub", display, [rest], style=style))
         return
     labels = find_option_labels(text, draft.next_option)
+    if labels and draft.sub_style == "paren":
+        # options under (1)/(2) are that sub-question's choices: they stay in its text, in place
+        draft.container().pieces.append(text)
+        draft.next_option = _next_label(labels[-1][2])
+        return
     if labels:
         draft.container().pieces.append(text[: labels[0][0]])
         for (start, end, label), following in zip(labels, labels[1:] + [(len(text), 0, "")]):

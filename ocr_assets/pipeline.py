@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 from ocr_assets.extraction import PageLines, extract_questions
+from ocr_assets.figures import find_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import PageRef, enumerate_pages
 from ocr_assets.reading_order import drop_page_furniture, reading_order
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
+from resources.engines.base import Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import InferenceWorker
 
@@ -20,16 +25,76 @@ def decode_paper(paper: Path, frames_dir: Path, params: RuntimeParams, pdf_dpi: 
     return refs, write_frames(refs, frames_dir, workers=params.cpu_workers)
 
 
-def questions_from(results: list[PageResult]) -> list[dict]:
-    """OCR structure of all pages -> contract-shaped question dicts."""
-    pages = []
+def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: Path | None = None) -> list[dict]:
+    """OCR structure of all pages -> contract-shaped question dicts, figures cropped and attached.
+
+    Lines inside a figure (diagram labels, chart axes) are kept out of the question text."""
+    frame_by_index = {f.index: f for f in frames}
+    pages, figures_by_page = [], {}
     for result in results:
         if result.structure is None:
             continue
         s = result.structure
-        lines = reading_order(drop_page_furniture(s.lines, s.width, s.height), s.width, s.height)
+        frame = frame_by_index.get(result.index)
+        figures = page_figures(s, frame)
+        body, _ = split_figure_text(s.lines, figures)
+        lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
-    return [q.to_dict() for q in extract_questions(pages)]
+        figures_by_page[result.index] = figures
+    questions = [q.to_dict() for q in extract_questions(pages)]
+    attach_figures(questions, figures_by_page)
+    if figures_dir is not None:
+        crop_figures(questions, frame_by_index, figures_dir)
+    return questions
+
+
+def page_figures(structure: PageStructure, frame: Frame | None) -> list:
+    """Figure boxes in page pixels, from the layout blocks and the frame's pixels."""
+    if frame is None or frame.path is None:
+        return find_figures(None, structure.lines, structure.blocks, structure.width)
+    scale = frame.scale
+    gray = np.asarray(Image.open(frame.path).convert("L"))
+    in_frame = [TextLine(l.text, tuple(v * scale for v in l.bbox), l.confidence) for l in structure.lines]
+    blocks = [Block(b.label, tuple(v * scale for v in b.bbox), b.score) for b in structure.blocks]
+    boxes = find_figures(gray, in_frame, blocks, structure.width * scale)
+    return [tuple(round(v / scale, 1) for v in box) for box in boxes]
+
+
+def attach_figures(questions: list[dict], figures_by_page: dict[int, list]) -> None:
+    """Each figure goes to the question beside or above it on its page; its span grows to cover it."""
+    for page, figures in figures_by_page.items():
+        for box in figures:
+            cy = (box[1] + box[3]) / 2
+            on_page = [(q, span) for q in questions for span in q["spans"] if span["page"] == page]
+            if not on_page:
+                continue
+            containing = [(q, sp) for q, sp in on_page if sp["bbox"][1] <= cy <= sp["bbox"][3]]
+            above = [(q, sp) for q, sp in on_page if sp["bbox"][1] <= box[1]]
+            if containing:
+                owner, span = containing[-1]
+            elif above:
+                owner, span = max(above, key=lambda item: item[1]["bbox"][1])
+            else:
+                owner, span = min(on_page, key=lambda item: item[1]["bbox"][1])
+            owner["figures"].append({"page": page, "bbox": [round(v) for v in box], "image": None})
+            span["bbox"] = [round(min(span["bbox"][0], box[0])), round(min(span["bbox"][1], box[1])),
+                            round(max(span["bbox"][2], box[2])), round(max(span["bbox"][3], box[3]))]
+
+
+def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figures_dir: Path) -> None:
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    for stale in figures_dir.glob("q*.png"):
+        stale.unlink()
+    for q in questions:
+        for n, figure in enumerate(q["figures"], start=1):
+            frame = frame_by_index.get(figure["page"])
+            if frame is None or frame.path is None:
+                continue
+            x0, y0, x1, y1 = (v * frame.scale for v in figure["bbox"])
+            name = f"q{q['number']}-{n}.png"
+            with Image.open(frame.path) as image:
+                image.crop((int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5))).save(figures_dir / name)
+            figure["image"] = f"{figures_dir.name}/{name}"
 
 
 def page_entries(frames: list[Frame], results: list[PageResult]) -> list[dict]:
@@ -56,9 +121,11 @@ def document(paper_key: str, engine: str, frames: list[Frame], results: list[Pag
 
 
 def extract_paper(
-    paper: Path, paper_key: str, worker: InferenceWorker, params: RuntimeParams, work_dir: Path, pdf_dpi: int
+    paper: Path, paper_key: str, worker: InferenceWorker, params: RuntimeParams, work_dir: Path, pdf_dpi: int,
+    figures_dir: Path | None = None,
 ) -> tuple[dict, InferenceStats, dict]:
     """All four stages in process (the CLI's path; the assets call the same functions one by one)."""
     _, frames = decode_paper(paper, work_dir / "frames", params, pdf_dpi)
     results, stats, usage = ocr_frames(frames, worker, params)
-    return document(paper_key, worker.spec.name, frames, results, questions_from(results)), stats, usage
+    questions = questions_from(results, frames, figures_dir)
+    return document(paper_key, worker.spec.name, frames, results, questions), stats, usage

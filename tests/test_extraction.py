@@ -273,12 +273,13 @@ def test_circled_statements_before_the_options_of_a_choice_question_stay_in_the_
     assert question.type == "single_choice"
 
 
-def test_options_inside_a_sub_question_go_on_the_question_without_making_it_a_choice():
+def test_options_inside_a_sub_question_stay_in_that_sub_question_and_do_not_make_a_choice():
     [question] = extract(
         ["1. 关于碳的单质。", "（1）下列说法正确的是______（填序号）。", "A．单质 B．化合物", "（2）写出一种碳的单质______。"]
     )
-    assert [(o.label, o.text) for o in question.options] == [("A", "单质"), ("B", "化合物")]
+    assert question.options == []
     assert [s.number for s in question.sub_questions] == ["(1)", "(2)"]
+    assert question.sub_questions[0].text.endswith("A．单质 B．化合物")
     assert question.type == "fill_blank"
 
 

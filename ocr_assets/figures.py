@@ -1,0 +1,113 @@
+"""Figures on a page: the layout model's figure blocks, plus drawings found in the page image
+where the model gives none, and the text lines that belong to them (diagram labels, chart axes)
+rather than to a question's stem.
+
+Image fallback: ink that is left after erasing the OCR text lines and the straight ruling lines
+of tables and underlines is a drawing; nearby ink is merged into one region.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from resources.engines.base import BBox, Block, TextLine
+
+INK_THRESHOLD = 170  # grey level below which a pixel is ink
+MIN_FIGURE_SIDE = 48  # px at ~150 dpi: smaller ink blobs are specks, bullets or formula marks
+MIN_INK_PIXELS = 400
+MERGE_GAP = 18  # px: drawings closer than this are one figure
+LINE_PAD = 3  # px around OCR line boxes when erasing text
+LABEL_MARGIN = 8  # px: a text line this close inside a figure box is one of its labels
+
+
+def _erase_rules(ink: np.ndarray) -> np.ndarray:
+    """Remove long straight horizontal and vertical strokes (table rules, blanks, boxes)."""
+    height, width = ink.shape
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, width // 30), 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(40, height // 40))))
+    return cv2.subtract(ink, cv2.bitwise_or(horizontal, vertical))
+
+
+def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
+    """Boxes of drawings: ink that is neither OCR text nor straight rules."""
+    ink = (gray < INK_THRESHOLD).astype(np.uint8) * 255
+    for line in lines:
+        x0, y0, x1, y1 = (int(round(v)) for v in line.bbox)
+        ink[max(0, y0 - LINE_PAD): y1 + LINE_PAD, max(0, x0 - LINE_PAD): x1 + LINE_PAD] = 0
+    ink = _erase_rules(ink)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # scan noise
+    merged = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (MERGE_GAP, MERGE_GAP)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
+    boxes = []
+    for index in range(1, count):
+        x, y, w, h, _ = stats[index]
+        if w < MIN_FIGURE_SIDE or h < MIN_FIGURE_SIDE:
+            continue
+        if int(np.count_nonzero(ink[y: y + h, x: x + w])) < MIN_INK_PIXELS:
+            continue
+        pad = MERGE_GAP // 2  # the dilation grew the box; give most of it back
+        boxes.append((float(x + pad), float(y + pad), float(x + w - pad), float(y + h - pad)))
+    return boxes
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _union(a: BBox, b: BBox) -> BBox:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _inside(line: TextLine, box: BBox, margin: float = LABEL_MARGIN) -> bool:
+    cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
+    return box[0] - margin <= cx <= box[2] + margin and box[1] - margin <= cy <= box[3] + margin
+
+
+def merge_boxes(boxes: list[BBox]) -> list[BBox]:
+    merged: list[BBox] = []
+    for box in sorted(boxes):
+        for i, other in enumerate(merged):
+            if _overlaps(box, other):
+                merged[i] = _union(box, other)
+                break
+        else:
+            merged.append(box)
+    if len(merged) < len(boxes):
+        return merge_boxes(merged)  # a union can reach a third box
+    return merged
+
+
+def holds_body_text(box: BBox, lines: list[TextLine], page_width: float) -> bool:
+    """True when a box covers two or more full-length text lines: a text block, not a figure.
+    (The CDLA layout model sometimes calls half a page of questions one 'figure'.)"""
+    long_lines = [l for l in lines if _inside(l, box, margin=0) and l.x1 - l.x0 >= 0.3 * page_width]
+    return len(long_lines) >= 2
+
+
+def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Block], page_width: float) -> list[BBox]:
+    """Figure boxes on one page: layout-model figures and image drawings, merged, each grown to
+    cover its own labels."""
+    boxes = [
+        b.bbox for b in blocks
+        if b.label == "figure" and b.score >= 0.5 and not holds_body_text(b.bbox, lines, page_width)
+    ]
+    if gray is not None:
+        boxes += drawings_in_image(gray, lines)
+    figures = merge_boxes(boxes)
+    grown = []
+    for box in figures:
+        for line in lines:
+            # a label sits inside or on the edge of its drawing and is shorter than a body line
+            if _inside(line, box) and line.x1 - line.x0 < 0.6 * (box[2] - box[0]) + 60:
+                box = _union(box, line.bbox)
+        grown.append(box)
+    return merge_boxes(grown)
+
+
+def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[TextLine], list[TextLine]]:
+    """(body lines, lines that belong to a figure)."""
+    body, labels = [], []
+    for line in lines:
+        (labels if any(_inside(line, box, margin=2) for box in figures) else body).append(line)
+    return body, labels

@@ -1,0 +1,37 @@
+from ocr_assets.evaluation import cer, gt_options, normalise, score_paper
+
+
+def q(number, stem, options=(), subs=(), pages=(1,), figures=()):
+    return {"number": number, "stem": stem, "options": [{"label": l, "text": t} for l, t in options],
+            "sub_questions": [{"number": n, "text": t} for n, t in subs],
+            "spans": [{"page": p, "bbox": [0, 0, 10, 10]} for p in pages],
+            "figures": [{"page": 1, "bbox": list(b), "image": None} for b in figures]}
+
+
+def test_normalise_and_cer():
+    assert normalise("NH₄H₂PO₄ （ A ） ______") == "NH4H2PO4(A)"
+    assert cer("abcd", "abcd") == 0.0 and cer("abxd", "abcd") == 0.25 and cer("", "") == 0.0
+
+
+def test_gt_options_several_per_line_and_not_inside_sub_questions():
+    text = "题干\nA. 甲   B. 乙\nC．丙  D．丁\n（1）小问\nA．戊 B．己"
+    assert [(label, t.strip()) for label, t in gt_options(text)] == [("A", "甲"), ("B", "乙"), ("C", "丙"), ("D", "丁")]
+
+
+def test_score_paper_counts_hits_misses_extras_options_spans_and_figures():
+    gt = {"questions": [
+        {"qnum": 1, "parts": [{"page": 1, "bbox": [0, 0, 1, 1], "text": "1. 下列正确的是\nA. 甲 B. 乙", "figures": [[10, 10, 110, 110]]}]},
+        {"qnum": 2, "parts": [{"page": 1, "bbox": [0, 0, 1, 1], "text": "2. 计算", "figures": []},
+                              {"page": 2, "bbox": [0, 0, 1, 1], "text": "（1）一", "figures": []}]},
+        {"qnum": 3, "parts": [{"page": 2, "bbox": [0, 0, 1, 1], "text": "3. 漏掉的题", "figures": []}]},
+    ]}
+    predicted = [
+        q("1", "下列正确的是", [("A", "甲"), ("B", "乙")], figures=[(12, 8, 108, 112)]),
+        q("2", "计算", subs=[("(1)", "一")], pages=(1,)),  # span misses page 2
+        q("7", "多出来的"),
+    ]
+    score = score_paper(predicted, gt)
+    assert score["missing"] == ["3"] and score["extra"] == ["7"]
+    assert score["f1"] == round(2 * (2 / 3) * (2 / 3) / (4 / 3), 4)
+    assert score["options_exact"] == 1.0 and score["span_pages_exact"] == 0.5 and score["figures_attached"] == 1.0
+    assert score["cer_median"] == 0.0

@@ -1,8 +1,10 @@
 """Stage 4a — OCR lines become a reading order, without page furniture.
 
-Single column for now: lines are grouped into rows by their vertical centres, rows run top to bottom and lines
-within a row left to right. A later issue adds XY-cut for two-column pages and A3 spreads behind the same
-signature.
+Columns first: a recursive cut (XY-cut over line boxes, not a fixed split) finds vertical gutters — between the
+two pages of an A3 spread, or two columns — that text runs up to on the left and that few lines cross; lines
+that do cross (a title over both columns) split the region into bands read top to bottom. Within a column,
+lines are grouped into rows by their vertical centres, rows run top to bottom and lines within a row left to
+right, so options laid out 2 or 4 to a line stay in order.
 """
 
 from __future__ import annotations
@@ -30,10 +32,73 @@ MARGIN_WATERMARK = re.compile(r"提供下载|版权所有|原创精品|精品资
 SENTENCE_PUNCTUATION = re.compile(r"[。？！；]")
 
 
+MIN_GUTTER_SHARE = 0.012  # a gutter is at least this share of the page width
+MAX_CROSSING_SHARE = 0.08  # at most this share of a region's lines may cross a gutter (titles, banners)
+MIN_SIDE_LINES = 4  # each column holds at least this many lines
+FULL_COLUMN_SHARE = 0.3  # this share (and at least 3) of each column's lines must be full-width
+
+
 def reading_order(lines: list[TextLine], width: int, height: int) -> list[TextLine]:
-    """Rows top to bottom, lines within a row left to right."""
-    rows = group_rows(lines)
-    return [line for row in rows for line in sorted(row, key=lambda line: (line.x0, line.y0))]
+    """Columns left to right (recursively), rows top to bottom, lines within a row left to right."""
+    return _order_region(lines, width)
+
+
+def _order_region(lines: list[TextLine], page_width: int, depth: int = 0) -> list[TextLine]:
+    gutter = find_gutter(lines, page_width) if depth < 6 else None
+    if gutter is None:
+        return [line for row in group_rows(lines) for line in sorted(row, key=lambda line: (line.x0, line.y0))]
+    g0, g1 = gutter
+    crossing = sorted((l for l in lines if l.x0 < g0 and l.x1 > g1), key=_centre_y)
+    if crossing:  # bands between the lines that span the gutter, each read on its own
+        ordered, rest = [], [l for l in lines if not (l.x0 < g0 and l.x1 > g1)]
+        for spanning in crossing:
+            above = [l for l in rest if _centre_y(l) < _centre_y(spanning)]
+            rest = [l for l in rest if _centre_y(l) >= _centre_y(spanning)]
+            ordered += _order_region(above, page_width, depth + 1) + [spanning]
+        return ordered + _order_region(rest, page_width, depth + 1)
+    left = [l for l in lines if (l.x0 + l.x1) / 2 < g0]
+    right = [l for l in lines if (l.x0 + l.x1) / 2 >= g0]
+    return _order_region(left, page_width, depth + 1) + _order_region(right, page_width, depth + 1)
+
+
+def find_gutter(lines: list[TextLine], page_width: int) -> tuple[float, float] | None:
+    """The widest vertical gap (x0, x1) that separates two real columns of text, if any."""
+    if len(lines) < 2 * MIN_SIDE_LINES:
+        return None
+    x_min, x_max = min(l.x0 for l in lines), max(l.x1 for l in lines)
+    step = max(2.0, page_width / 400)
+    allowed = max(1, int(MAX_CROSSING_SHARE * len(lines)))
+    xs = [x_min + step * i for i in range(1, int((x_max - x_min) / step))]
+    crossing = [sum(1 for l in lines if l.x0 < x < l.x1) for x in xs]
+    candidates, run = [], []
+    for x, count in zip(xs + [x_max], crossing + [allowed + 1]):
+        if count <= allowed:
+            run.append((x, count))
+        elif run:
+            fewest = min(c for _, c in run)  # the gutter proper: where fewest lines cross
+            inner = [x for x, c in run if c == fewest]
+            candidates.append((inner[0], inner[-1]))
+            run = []
+    for g0, g1 in sorted(candidates, key=lambda gap: gap[0] - gap[1]):
+        if g1 - g0 >= MIN_GUTTER_SHARE * page_width and _separates_columns(lines, g0, g1, step, page_width):
+            return g0, g1
+    return None
+
+
+def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float, page_width: float) -> bool:
+    """Both sides hold enough full-width lines: real columns (or the two pages of a spread) are
+    filled with text, while the right-hand options of a single column are short."""
+    x_min = min(l.x0 for l in lines)
+    left = [l for l in lines if l.x1 <= g0 + step]
+    right = [l for l in lines if l.x0 >= g1 - step]
+    if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
+        return False
+    left_room, right_room = g0 - x_min, (page_width - x_min) - g1  # right margin mirrors the left one
+
+    def full(side, room):
+        return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room) >= max(3, FULL_COLUMN_SHARE * len(side))
+
+    return full(left, left_room) and full(right, right_room)
 
 
 def group_rows(lines: list[TextLine]) -> list[list[TextLine]]:
@@ -57,9 +122,24 @@ def same_row(a: TextLine, b: TextLine) -> bool:
     return overlap >= ROW_OVERLAP * max(min(a.height, b.height), 1.0)
 
 
+SIDE_MARGIN_SHARE = 0.06  # left and right bands where a binding margin (密封线, 姓名/座位号 sideways) lives
+
+
 def drop_page_furniture(lines: list[TextLine], width: int, height: int) -> list[TextLine]:
-    """Remove page numbers, site watermarks and short footers; everything else is kept."""
-    return [line for line in lines if not is_page_furniture(line, lines, height)]
+    """Remove page numbers, site watermarks, short footers and binding-margin text; keep the rest."""
+    return [
+        line for line in lines
+        if not is_page_furniture(line, lines, height) and not is_binding_margin(line, width)
+    ]
+
+
+def is_binding_margin(line: TextLine, width: int) -> bool:
+    """Sideways or one-character text standing in the outer side bands (装 订 线, 姓名 printed vertically)."""
+    centre_x = (line.x0 + line.x1) / 2
+    if SIDE_MARGIN_SHARE * width < centre_x < (1 - SIDE_MARGIN_SHARE) * width:
+        return False
+    sideways = line.height > 1.5 * max(line.x1 - line.x0, 1.0)
+    return sideways or len(line.text.strip()) <= 2
 
 
 def is_page_furniture(line: TextLine, page_lines: list[TextLine], height: int) -> bool:

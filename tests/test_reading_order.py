@@ -99,3 +99,32 @@ def test_short_footer_in_the_bottom_band_is_dropped_but_not_above_it():
     footer = line("化学试卷（甲卷）", 500, 1650)
     above = line("化学试卷（甲卷）", 500, 1400)
     assert drop_page_furniture([footer, above], WIDTH, HEIGHT) == [above]
+
+
+def _column(x0, x1, top, texts, pitch=40):
+    return [TextLine(t, (x0, top + pitch * i, x1 - (i % 3) * 20, top + pitch * i + 28), 0.99) for i, t in enumerate(texts)]
+
+
+def test_two_columns_under_a_full_width_title_are_read_column_by_column():
+    title = [TextLine("期中考试 数学试卷（两栏）", (300, 40, 900, 80), 0.99)]
+    left = _column(60, 580, 120, [f"左{i}" for i in range(8)])
+    right = _column(660, 1180, 120, [f"右{i}" for i in range(8)])
+    ordered = [l.text for l in reading_order(title + right + left, 1240, 1754)]
+    assert ordered == ["期中考试 数学试卷（两栏）"] + [f"左{i}" for i in range(8)] + [f"右{i}" for i in range(8)]
+
+
+def test_options_two_to_a_row_in_a_single_column_are_not_taken_for_columns():
+    lines = []
+    for q in range(4):
+        top = 100 + 200 * q
+        lines.append(TextLine(f"{q + 1}. 题干", (60, top, 300, top + 28), 0.99))
+        lines += [TextLine(f"A{q}", (90, top + 50, 250, top + 78), 0.99), TextLine(f"B{q}", (660, top + 50, 800, top + 78), 0.99)]
+        lines += [TextLine(f"C{q}", (90, top + 100, 250, top + 128), 0.99), TextLine(f"D{q}", (660, top + 100, 800, top + 128), 0.99)]
+    ordered = [l.text for l in reading_order(lines, 1240, 1754)]
+    assert ordered[:5] == ["1. 题干", "A0", "B0", "C0", "D0"]
+
+
+def test_binding_margin_text_is_dropped():
+    margin = [TextLine("封", (20, 400, 50, 440), 0.9), TextLine("姓名", (20, 600, 50, 700), 0.9)]
+    body = [TextLine("1. 题目", (200, 400, 800, 440), 0.99), TextLine("2", (600, 900, 620, 930), 0.99)]
+    assert drop_page_furniture(margin + body, 1240, 1754) == body

@@ -15,6 +15,7 @@ from ocr_assets.monitoring import usage_plot_md
 from ocr_assets.pages import DEFAULT_PDF_DPI, PageRef, enumerate_pages
 from ocr_assets.partitions import papers_partitions
 from ocr_assets.pipeline import page_entries, questions_from
+from ocr_assets.review import render_review
 from ocr_assets.structure import ocr_frames, read_structures, write_structures
 from resources import ocr_engine as engine_module
 from resources.drop_folder import DropFolder
@@ -128,8 +129,12 @@ def exam_questions(
     key = context.partition_key
     results = read_structures(artifacts.paper_dir("ocr", key))
     frames = [Frame(**f) for f in decoded_frames]
-    questions = questions_from(results, frames, artifacts.paper_dir("figures", key))
+    review_dir = artifacts.paper_dir("review", key)
+    questions = questions_from(results, frames, review_dir / "figures")
     entries = page_entries(frames, results)
+    review_html, _ = render_review(
+        {"paper": key, "engine": ocr_engine.engine, "pages": entries, "questions": questions}, frames, review_dir
+    )
     paper = drop_folder.find(key)
     paper_id = replace_paper(
         store.engine(),
@@ -147,6 +152,7 @@ def exam_questions(
         "numbers": ", ".join(q["number"] for q in questions),
         "failed_pages": sum(1 for e in entries if e["status"] != "ok"),
         "paper_id": paper_id,
+        "review_page": dg.MetadataValue.path(str(review_html.resolve())),
         "database": store.engine().url.render_as_string(hide_password=True),
         "preview": dg.MetadataValue.md(
             "| # | type | score | stem | options | sub |\n|---|---|---|---|---|---|\n" + preview

@@ -61,6 +61,12 @@ def cmd_extract(args) -> int:
         figures_dir = Path(args.figures_dir) if args.figures_dir else (
             Path(args.out).parent / "figures" if args.out else None)
         doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi, figures_dir)
+        if args.review_dir:
+            from ocr_assets.frames import read_manifest
+            from ocr_assets.review import render_review
+
+            review_html, _ = render_review(doc, read_manifest(work_dir / "frames"), Path(args.review_dir))
+            log.info("review page: %s", review_html.resolve())
     log.info(
         "%s: %d pages (%d failed), %d questions, %.2f s/page",
         paper.name, stats.pages, stats.failed, len(doc["questions"]), stats.s_per_page,
@@ -155,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--out")
     extract.add_argument("--work-dir", help="keep frames here (default: a temporary folder)")
     extract.add_argument("--figures-dir", help="save figure crops here (default: figures/ beside --out; none on stdout)")
+    extract.add_argument("--review-dir", help="also write review.html / review.md for people here")
     engine_options(extract)
     extract.set_defaults(func=cmd_extract)
 

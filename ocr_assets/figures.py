@@ -8,6 +8,8 @@ of tables and underlines is a drawing; nearby ink is merged into one region.
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 
@@ -15,10 +17,11 @@ from resources.engines.base import BBox, Block, TextLine
 
 INK_THRESHOLD = 170  # grey level below which a pixel is ink
 MIN_FIGURE_SIDE = 48  # px at ~150 dpi: smaller ink blobs are specks, bullets or formula marks
-MIN_INK_PIXELS = 400
+MIN_INK_PIXELS = 150
 MERGE_GAP = 18  # px: drawings closer than this are one figure
 LINE_PAD = 3  # px around OCR line boxes when erasing text
-LABEL_MARGIN = 8  # px: a text line this close inside a figure box is one of its labels
+LABEL_MARGIN = 20  # px: a short text line this close to a drawing is one of its labels
+LABEL_MAX_CHARS = 12
 
 
 def _erase_rules(ink: np.ndarray) -> np.ndarray:
@@ -29,6 +32,14 @@ def _erase_rules(ink: np.ndarray) -> np.ndarray:
     return cv2.subtract(ink, cv2.bitwise_or(horizontal, vertical))
 
 
+def _drop_specks(ink: np.ndarray, min_area: int = 12) -> np.ndarray:
+    """Scan noise is tiny blobs; thin drawn strokes are long, so filter by area, not by opening."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(count, dtype=np.uint8)
+    keep[1:][stats[1:, cv2.CC_STAT_AREA] >= min_area] = 255
+    return keep[labels]
+
+
 def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
     """Boxes of drawings: ink that is neither OCR text nor straight rules."""
     ink = (gray < INK_THRESHOLD).astype(np.uint8) * 255
@@ -36,7 +47,7 @@ def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
         x0, y0, x1, y1 = (int(round(v)) for v in line.bbox)
         ink[max(0, y0 - LINE_PAD): y1 + LINE_PAD, max(0, x0 - LINE_PAD): x1 + LINE_PAD] = 0
     ink = _erase_rules(ink)
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # scan noise
+    ink = _drop_specks(ink)
     merged = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (MERGE_GAP, MERGE_GAP)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
     boxes = []
@@ -64,17 +75,21 @@ def _inside(line: TextLine, box: BBox, margin: float = LABEL_MARGIN) -> bool:
     return box[0] - margin <= cx <= box[2] + margin and box[1] - margin <= cy <= box[3] + margin
 
 
-def merge_boxes(boxes: list[BBox]) -> list[BBox]:
+def _near(a: BBox, b: BBox, gap: float) -> bool:
+    return _overlaps((a[0] - gap, a[1] - gap, a[2] + gap, a[3] + gap), b)
+
+
+def merge_boxes(boxes: list[BBox], gap: float = 0.0) -> list[BBox]:
     merged: list[BBox] = []
     for box in sorted(boxes):
         for i, other in enumerate(merged):
-            if _overlaps(box, other):
+            if _near(box, other, gap):
                 merged[i] = _union(box, other)
                 break
         else:
             merged.append(box)
     if len(merged) < len(boxes):
-        return merge_boxes(merged)  # a union can reach a third box
+        return merge_boxes(merged, gap)  # a union can reach a third box
     return merged
 
 
@@ -83,6 +98,15 @@ def holds_body_text(box: BBox, lines: list[TextLine], page_width: float) -> bool
     (The CDLA layout model sometimes calls half a page of questions one 'figure'.)"""
     long_lines = [l for l in lines if _inside(l, box, margin=0) and l.x1 - l.x0 >= 0.3 * page_width]
     return len(long_lines) >= 2
+
+
+QUESTION_TEXT_START = re.compile(r"^\s*(?:[A-H]\s*[.．、]|[（(]\s*[A-H1-9]\s*[)）]|\d{1,2}\s*[.．、]|[①-⑩])")
+
+
+def is_label(line: TextLine) -> bool:
+    """Short, and not the start of an option, question or sub-question that happens to sit near a drawing."""
+    text = line.text.strip()
+    return len(text) <= LABEL_MAX_CHARS and not QUESTION_TEXT_START.match(text)
 
 
 def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Block], page_width: float) -> list[BBox]:
@@ -95,14 +119,17 @@ def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Bl
     if gray is not None:
         boxes += drawings_in_image(gray, lines)
     figures = merge_boxes(boxes)
-    grown = []
-    for box in figures:
-        for line in lines:
-            # a label sits inside or on the edge of its drawing and is shorter than a body line
-            if _inside(line, box) and line.x1 - line.x0 < 0.6 * (box[2] - box[0]) + 60:
-                box = _union(box, line.bbox)
-        grown.append(box)
-    return merge_boxes(grown)
+    for _ in range(2):  # labels join a drawing to its labels, which can join two parts of one drawing
+        grown = []
+        for box in figures:
+            for line in lines:
+                # a label sits inside or beside its drawing and is short, unlike a body line
+                if (_near(line.bbox, box, LABEL_MARGIN) and is_label(line)
+                        and line.x1 - line.x0 < max(200.0, 0.6 * (box[2] - box[0]) + 60)):
+                    box = _union(box, line.bbox)
+            grown.append(box)
+        figures = merge_boxes(grown, gap=MERGE_GAP)
+    return figures
 
 
 def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[TextLine], list[TextLine]]:

@@ -1,5 +1,6 @@
 """All four assets for one paper, real engine, into a temporary Dagster instance and SQLite file."""
 
+import os
 import shutil
 
 import dagster as dg
@@ -74,5 +75,12 @@ def test_sample_paper_lands_in_the_database(tmp_path, sample_expected):
         assert cer(g["stem"], e["stem"]) <= 0.1, (e["number"], g["stem"], e["stem"])
         for go, eo in zip(g["options"], e["options"]):
             assert cer(go["text"], eo["text"]) <= 0.1, (e["number"], go, eo)
+    review = meta["exam_questions"]["review_page"].value
+    page = open(review, encoding="utf-8").read()
+    assert page.count('class="card"') == len(expected)
+    figured = [q for q in got if q["figures"]]
+    assert [q["number"] for q in figured] == [q["number"] for q in expected if q["figures"]]
+    for q in figured:  # the crop is saved beside the review page, as the stored relative path says
+        assert all(os.path.exists(os.path.join(os.path.dirname(review), f["image"])) for f in q["figures"])
     choice_scores = {q["number"]: q["score"] for q in got if q["type"] == "single_choice"}
     assert set(choice_scores.values()) == {2.0}  # from 每小题 2 分 in the section heading

@@ -64,6 +64,8 @@ def gt_options(text: str) -> list[tuple[str, str]]:
     for line in text[: first_sub.start() if first_sub else len(text)].splitlines():
         marks = list(OPTION_LINE.finditer(line))
         if not marks or marks[0].start() > 1:
+            if pairs:  # a wrapped option continues on the next line
+                pairs[-1] = (pairs[-1][0], pairs[-1][1] + line)
             continue
         for mark, following in zip(marks, marks[1:] + [None]):
             pairs.append((mark.group(1), line[mark.end(): following.start() if following else len(line)]))
@@ -78,11 +80,24 @@ def question_text(q: dict) -> str:
     return "".join(parts)
 
 
-def _iou(a, b) -> float:
-    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0
+def _area(box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _intersection(a, b) -> float:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def figure_attached(gt_box, gt_boxes_of_question, predicted_boxes) -> bool:
+    """A ground-truth figure is attached when one of the same question's predicted figures covers at
+    least half of it without being much larger than all of that question's figures together (several
+    small pictures of one question, e.g. one per option, may come out as one crop)."""
+    together = (min(b[0] for b in gt_boxes_of_question), min(b[1] for b in gt_boxes_of_question),
+                max(b[2] for b in gt_boxes_of_question), max(b[3] for b in gt_boxes_of_question))
+    return any(
+        _intersection(p, gt_box) >= 0.5 * _area(gt_box) and _area(p) <= 3 * _area(together)
+        for p in predicted_boxes
+    )
 
 
 def score_paper(predicted: list[dict], gt: dict) -> dict:
@@ -112,10 +127,10 @@ def score_paper(predicted: list[dict], gt: dict) -> dict:
         if {s["page"] for s in pred["spans"]} == {p["page"] for p in gt_q["parts"]}:
             span_ok += 1
         for part in gt_q["parts"]:
+            on_page = [f["bbox"] for f in pred["figures"] if f["page"] == part["page"]]
             for box in part["figures"]:
                 fig_total += 1
-                if any(f["page"] == part["page"] and _iou(f["bbox"], box) >= 0.5 for f in pred["figures"]):
-                    fig_ok += 1
+                fig_ok += figure_attached(box, part["figures"], on_page)
     ordered = sorted(cers)
     return {
         "questions_gt": len(gt_questions),

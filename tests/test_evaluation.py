@@ -35,3 +35,16 @@ def test_score_paper_counts_hits_misses_extras_options_spans_and_figures():
     assert score["f1"] == round(2 * (2 / 3) * (2 / 3) / (4 / 3), 4)
     assert score["options_exact"] == 1.0 and score["span_pages_exact"] == 0.5 and score["figures_attached"] == 1.0
     assert score["cer_median"] == 0.0
+
+
+def test_gt_options_keep_their_wrapped_lines():
+    assert gt_options("题干\nA. 第一行\n接着第二行\nB. 乙") == [("A", "第一行接着第二行"), ("B", "乙")]
+
+
+def test_figure_attached_by_coverage_but_not_by_a_page_sized_box():
+    from ocr_assets.evaluation import figure_attached
+
+    gt_boxes = [(100, 100, 200, 200), (300, 100, 400, 200)]
+    assert figure_attached(gt_boxes[0], gt_boxes, [(90, 90, 410, 210)])  # one crop for both pictures
+    assert not figure_attached(gt_boxes[0], gt_boxes, [(150, 150, 250, 250)])  # covers a quarter
+    assert not figure_attached(gt_boxes[0], gt_boxes, [(0, 0, 1240, 1754)])  # the whole page

@@ -103,10 +103,14 @@ def holds_body_text(box: BBox, lines: list[TextLine], page_width: float) -> bool
 QUESTION_TEXT_START = re.compile(r"^\s*(?:[A-H]\s*[.．、]|[（(]\s*[A-H1-9]\s*[)）]|\d{1,2}\s*[.．、]|[①-⑩])")
 
 
+SENTENCE_END = re.compile(r"[。？！；?!;]$")
+
+
 def is_label(line: TextLine) -> bool:
-    """Short, and not the start of an option, question or sub-question that happens to sit near a drawing."""
+    """Short, and neither the start of an option, question or sub-question nor the end of a sentence
+    (a wrapped stem line) that happens to sit near a drawing."""
     text = line.text.strip()
-    return len(text) <= LABEL_MAX_CHARS and not QUESTION_TEXT_START.match(text)
+    return len(text) <= LABEL_MAX_CHARS and not QUESTION_TEXT_START.match(text) and not SENTENCE_END.search(text)
 
 
 def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Block], page_width: float) -> list[BBox]:
@@ -136,5 +140,7 @@ def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[
     """(body lines, lines that belong to a figure)."""
     body, labels = [], []
     for line in lines:
-        (labels if any(_inside(line, box, margin=2) for box in figures) else body).append(line)
+        in_figure = any(_inside(line, box, margin=2) for box in figures)
+        # option letters between picture options ("A.[pic] B.[pic]") stay question text
+        (labels if in_figure and not QUESTION_TEXT_START.match(line.text.strip()) else body).append(line)
     return body, labels

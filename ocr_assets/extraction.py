@@ -278,6 +278,7 @@ class _State:
     last_number: int = 0
     section_has_question: bool = False
     in_notice: bool = False  # after a 注意事项 heading, before the first question
+    in_answer_key: bool = False  # after a 参考答案 heading everything is answers, not questions
     last_instruction: int = 0
     draft: _Draft | None = None
     done: list[_Draft] = field(default_factory=list)
@@ -297,9 +298,17 @@ def extract_questions(pages: list[PageLines]) -> list[Question]:
     return [_finish(draft) for draft in state.done]
 
 
+ANSWER_KEY_HEADING = re.compile(r"参考答案|答案与解析|答案及解析|答案与评分|参考解答")
+
+
 def _take_line(state: _State, page: int, line: TextLine) -> None:
     text = line.text.strip()
-    if not text:
+    if not text or state.in_answer_key:
+        return
+    heading = ANSWER_KEY_HEADING.search(text)
+    if heading and len(text) <= 24:  # a short line naming the answer key, not a stem mentioning answers
+        state.close()
+        state.in_answer_key = True
         return
     section = parse_section_heading(text)
     if section is not None:

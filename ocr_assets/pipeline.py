@@ -12,7 +12,7 @@ from ocr_assets.extraction import PageLines, extract_questions
 from ocr_assets.figures import find_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import PageRef, enumerate_pages
-from ocr_assets.reading_order import drop_page_furniture, reading_order
+from ocr_assets.reading_order import drop_page_furniture, furniture_key, reading_order, repeated_furniture
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
 from resources.engines.base import Block, PageStructure, TextLine
@@ -30,14 +30,15 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
 
     Lines inside a figure (diagram labels, chart axes) are kept out of the question text."""
     frame_by_index = {f.index: f for f in frames}
+    done = [r for r in results if r.structure is not None]
+    running = repeated_furniture([(r.structure.lines, r.structure.height) for r in done])
     pages, figures_by_page = [], {}
-    for result in results:
-        if result.structure is None:
-            continue
+    for result in done:
         s = result.structure
         frame = frame_by_index.get(result.index)
         figures = page_figures(s, frame)
         body, _ = split_figure_text(s.lines, figures)
+        body = [line for line in body if furniture_key(line.text) not in running]
         lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
         figures_by_page[result.index] = figures

@@ -133,6 +133,30 @@ def drop_page_furniture(lines: list[TextLine], width: int, height: int) -> list[
     ]
 
 
+REPEAT_BAND_SHARE = 0.15  # headers and footers repeat within this top/bottom share of the page
+REPEAT_MIN_PAGES_SHARE = 0.4
+
+
+def repeated_furniture(pages: list[tuple[list[TextLine], int]]) -> set[str]:
+    """Texts (digits ignored) that stand in the top or bottom band of at least 40 % of the pages
+    (and two or more): running headers and footers such as a publisher's hotline."""
+    if len(pages) < 2:
+        return set()
+    seen: dict[str, set[int]] = {}
+    for number, (lines, height) in enumerate(pages):
+        for line in lines:
+            centre = _centre_y(line)
+            if REPEAT_BAND_SHARE * height < centre < (1 - REPEAT_BAND_SHARE) * height:
+                continue
+            seen.setdefault(furniture_key(line.text), set()).add(number)
+    needed = max(2, REPEAT_MIN_PAGES_SHARE * len(pages))
+    return {key for key, where in seen.items() if key and len(where) >= needed}
+
+
+def furniture_key(text: str) -> str:
+    return re.sub(r"[\d\s]+", "", text)
+
+
 def is_binding_margin(line: TextLine, width: int) -> bool:
     """Sideways or one-character text standing in the outer side bands (装 订 线, 姓名 printed vertically)."""
     centre_x = (line.x0 + line.x1) / 2

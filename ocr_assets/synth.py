@@ -406,7 +406,7 @@ def paper_styles(n_papers: int, seed: int) -> list[PaperStyle]:
     for index in range(n_papers):
         paper_rng = random.Random(seed * 1009 + index)
         layout = layouts[index % len(layouts)]
-        count = {"single_column": 16, "two_column": 22, "a3_spread": 22}[layout] + paper_rng.randint(-2, 2)
+        count = {"single_column": 16, "two_column": 22, "a3_spread": 28}[layout] + paper_rng.randint(-2, 2)
         styles.append(
             PaperStyle(
                 name=f"synth_s{seed}_{index + 1:02d}_{layout}",
@@ -636,6 +636,15 @@ def _draw_question(writer: _ExamWriter, qnum: int, item: ChoiceItem, rng: random
     per_line = _options_per_line(writer, options, text_width - indent)
     if per_line is None:
         return None
+
+    if figure is not None:
+        # a question with a figure is kept in one column, as typesetters do (when it fits in one)
+        prefix_width = writer.draw.textlength(prefix, font=writer.font) if style.hanging_indent else 0
+        stem_lines = len(writer.wrap(prefix + item.stem, text_width, text_width - prefix_width))
+        text_height = (stem_lines + 4 // per_line) * writer.pitch
+        height = max(text_height, figure.height) if placement == "beside" else text_height + figure.height + writer.pitch
+        if height <= writer.bottom - writer.margin:
+            writer.ensure_room(height)
 
     gt = _QuestionGt(qnum)
     text_right = None

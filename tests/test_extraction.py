@@ -420,3 +420,8 @@ def test_chongqing_2023_chemistry_text_layer_gives_questions_1_to_24():
     assert [s.number for s in questions[16].sub_questions] == ["(1)", "(2)", "(3)", "(4)"]
     assert [s.number for s in questions[23].sub_questions] == ["(1)", "(2)", "(3)"]
     assert [span.page for span in questions[6].spans] == [1, 2]  # question 7's option D is on page 2
+
+
+def test_an_answer_key_after_the_paper_is_not_questions():
+    questions = extract(["一、选择题（每小题2分）"] + choice(1) + choice(2) + ["语文试题参考答案", "一、选择题", "1. B 2. C"])
+    assert numbers(questions) == ["1", "2"]

@@ -128,3 +128,16 @@ def test_binding_margin_text_is_dropped():
     margin = [TextLine("封", (20, 400, 50, 440), 0.9), TextLine("姓名", (20, 600, 50, 700), 0.9)]
     body = [TextLine("1. 题目", (200, 400, 800, 440), 0.99), TextLine("2", (600, 900, 620, 930), 0.99)]
     assert drop_page_furniture(margin + body, 1240, 1754) == body
+
+
+def test_running_headers_and_footers_repeated_across_pages_are_found():
+    from ocr_assets.reading_order import repeated_furniture
+
+    def page(n):
+        return ([TextLine("中小学教育网 24小时咨询热线：4006 500 666", (600, 40, 1100, 70), 0.9),
+                 TextLine(f"{n}. 题目正文在页面中间", (100, 800, 900, 830), 0.9),
+                 TextLine(f"-共11页，当前页是第{n}页-", (500, 1700, 800, 1730), 0.9)], 1754)
+
+    running = repeated_furniture([page(1), page(2), page(3)])
+    assert "中小学教育网小时咨询热线：" in running and "-共页，当前页是第页-" in running
+    assert not any("题目正文" in key for key in running)

@@ -109,10 +109,9 @@ def test_ground_truth_is_self_consistent(synth_set: list[dict]) -> None:
 
 
 def test_generation_is_deterministic_and_varied(synth_set: list[dict], tmp_path: Path) -> None:
-    again = generate(tmp_path, n_papers=2, seed=3)
-    for first, path in zip(synth_set, again):
-        second = json.loads(path.read_text(encoding="utf-8"))
-        assert {k: v for k, v in first.items() if k not in ("path", "root")} == second
+    (path,) = generate(tmp_path, n_papers=1, seed=3)  # paper 1 of a set does not depend on the set's size
+    again = json.loads(path.read_text(encoding="utf-8"))
+    assert {k: v for k, v in synth_set[0].items() if k not in ("path", "root")} == again
     notes = " ".join(gt["note"] for gt in synth_set)
     assert len({gt["source_pdf"] for gt in synth_set}) == 2
     assert "layout" in notes and "exact" in notes

@@ -35,7 +35,7 @@ SENTENCE_PUNCTUATION = re.compile(r"[。？！；]")
 MIN_GUTTER_SHARE = 0.012  # a gutter is at least this share of the page width
 MAX_CROSSING_SHARE = 0.08  # at most this share of a region's lines may cross a gutter (titles, banners)
 MIN_SIDE_LINES = 4  # each column holds at least this many lines
-FULL_COLUMN_SHARE = 0.3  # this share (and at least 3) of each column's lines must be full-width
+MIN_FULL_LINES = 3  # each column holds at least this many lines at least half its width
 
 
 def reading_order(lines: list[TextLine], width: int, height: int) -> list[TextLine]:
@@ -85,9 +85,12 @@ def find_gutter(lines: list[TextLine], page_width: int) -> tuple[float, float] |
     return None
 
 
+OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
+
+
 def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float, page_width: float) -> bool:
-    """Both sides hold enough full-width lines: real columns (or the two pages of a spread) are
-    filled with text, while the right-hand options of a single column are short."""
+    """Both sides hold real text: a few full-width lines each that are not options (the B/D options
+    of a single column laid out two to a row are not a column)."""
     x_min = min(l.x0 for l in lines)
     left = [l for l in lines if l.x1 <= g0 + step]
     right = [l for l in lines if l.x0 >= g1 - step]
@@ -95,10 +98,10 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
         return False
     left_room, right_room = g0 - x_min, (page_width - x_min) - g1  # right margin mirrors the left one
 
-    def full(side, room):
-        return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room) >= max(3, FULL_COLUMN_SHARE * len(side))
+    def full_lines(side, room):  # options don't count: B/D options two to a row look like a column
+        return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))
 
-    return full(left, left_room) and full(right, right_room)
+    return full_lines(left, left_room) >= MIN_FULL_LINES and full_lines(right, right_room) >= MIN_FULL_LINES
 
 
 def group_rows(lines: list[TextLine]) -> list[list[TextLine]]:

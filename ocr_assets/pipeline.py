@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ocr_assets.blanks import find_blanks
 from ocr_assets.extraction import PageLines, extract_questions
 from ocr_assets.figures import find_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
@@ -36,8 +37,10 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     for result in done:
         s = result.structure
         frame = frame_by_index.get(result.index)
-        figures = page_figures(s, frame)
+        gray = page_pixels(frame)
+        figures = page_figures(s, frame, gray)
         body, _ = split_figure_text(s.lines, figures)
+        body += [blank for blank in page_blanks(s, frame, gray) if not split_figure_text([blank], figures)[1]]
         body = [line for line in body if furniture_key(line.text) not in running]
         lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
@@ -49,16 +52,31 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     return questions
 
 
-def page_figures(structure: PageStructure, frame: Frame | None) -> list:
-    """Figure boxes in page pixels, from the layout blocks and the frame's pixels."""
+def page_pixels(frame: Frame | None) -> np.ndarray | None:
+    """The page in grey, at frame resolution, for the image-based rules (figures, blanks)."""
     if frame is None or frame.path is None:
-        return find_figures(None, structure.lines, structure.blocks, structure.width)
-    scale = frame.scale
-    gray = np.asarray(Image.open(frame.path).convert("L"))
-    in_frame = [TextLine(l.text, tuple(v * scale for v in l.bbox), l.confidence) for l in structure.lines]
+        return None
+    with Image.open(frame.path) as image:
+        return np.asarray(image.convert("L"))
+
+
+def _scaled(lines: list[TextLine], factor: float) -> list[TextLine]:
+    return [TextLine(l.text, tuple(v * factor for v in l.bbox), l.confidence) for l in lines]
+
+
+def page_figures(structure: PageStructure, frame: Frame | None, gray: np.ndarray | None) -> list:
+    """Figure boxes in page pixels, from the layout blocks and the frame's pixels."""
+    scale = frame.scale if frame is not None else 1.0
     blocks = [Block(b.label, tuple(v * scale for v in b.bbox), b.score) for b in structure.blocks]
-    boxes = find_figures(gray, in_frame, blocks, structure.width * scale)
+    boxes = find_figures(gray, _scaled(structure.lines, scale), blocks, structure.width * scale)
     return [tuple(round(v / scale, 1) for v in box) for box in boxes]
+
+
+def page_blanks(structure: PageStructure, frame: Frame | None, gray: np.ndarray | None) -> list[TextLine]:
+    if gray is None:
+        return []
+    scale = frame.scale if frame is not None else 1.0
+    return _scaled(find_blanks(gray, _scaled(structure.lines, scale)), 1 / scale)
 
 
 def attach_figures(questions: list[dict], figures_by_page: dict[int, list]) -> None:

@@ -1,0 +1,72 @@
+"""Answer blanks (`______`) from the page image.
+
+OCR engines read the text around a blank but never the underline itself, so a fill-in question
+loses its blanks. A blank is a thin horizontal stroke in empty space on a text row (not under
+text, which would be an underlined sentence, and not one of a table's parallel rules); it comes
+back as a text line `______` placed on that row, so reading order and extraction see it.
+"""
+
+from __future__ import annotations
+
+from statistics import median
+
+import cv2
+import numpy as np
+
+from ocr_assets.figures import INK_THRESHOLD
+from resources.engines.base import TextLine
+
+BLANK = "______"
+MIN_BLANK_LENGTH = 2.0  # in median text-line heights
+MAX_STROKE = 5  # px: an underline is thin
+
+
+def find_blanks(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
+    if not lines:
+        return []
+    line_height = median(max(l.height, 1.0) for l in lines)
+    ink = (gray < INK_THRESHOLD).astype(np.uint8)
+    min_length = int(MIN_BLANK_LENGTH * line_height)
+    strokes = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
+    segments = [
+        (float(x), float(y), float(x + w), float(y + h))
+        for x, y, w, h, _ in stats[1:count]
+        if h <= MAX_STROKE and w >= min_length
+    ]
+    blanks = []
+    for x0, y0, x1, y1 in segments:
+        if _is_table_rule((x0, y0, x1, y1), segments, line_height) or _under_text((x0, y0, x1, y1), lines, line_height):
+            continue
+        if not _on_a_text_row((x0, y1), lines, line_height):
+            continue
+        blanks.append(TextLine(BLANK, (x0, y1 - line_height, x1, y1), 1.0))
+    return blanks
+
+
+def _is_table_rule(seg, segments, line_height) -> bool:
+    """Tables have several long parallel rules over the same columns, close above or below."""
+    x0, y0, x1, _ = seg
+    for other in segments:
+        if other is seg or abs(other[1] - y0) < 2 or abs(other[1] - y0) > 3 * line_height:
+            continue
+        overlap = min(x1, other[2]) - max(x0, other[0])
+        if overlap >= 0.8 * (x1 - x0) and (x1 - x0) > 6 * line_height:
+            return True
+    return False
+
+
+def _under_text(seg, lines, line_height) -> bool:
+    """An underline drawn beneath printed words marks a sentence, not a blank."""
+    x0, y0, x1, _ = seg
+    for line in lines:
+        overlap = min(x1, line.x1) - max(x0, line.x0)
+        if overlap > 0.3 * (x1 - x0) and -0.3 * line_height <= y0 - line.y1 <= 0.6 * line_height:
+            return True
+    return False
+
+
+def _on_a_text_row(point, lines, line_height) -> bool:
+    """A blank sits on the baseline of a row that has text on it (before or after the blank)."""
+    _, y = point
+    return any(abs(line.y1 - y) <= 0.5 * line_height for line in lines)

@@ -4,7 +4,6 @@ import os
 import shutil
 
 import dagster as dg
-import pytest
 
 from ocr_assets.assets import decoded_frames, exam_questions, ocr_structure, pages
 from ocr_assets.evaluation import cer

@@ -3,7 +3,6 @@
 import json
 import shutil
 
-import pytest
 
 from ocr_assets.pipeline import extract_paper
 from resources.hardware import derive_params, detect_hardware

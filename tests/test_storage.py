@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from resources.storage import Option, Paper, Question, load_paper, make_engine, replace_paper
+from resources.storage import Option, Question, load_paper, make_engine, replace_paper
 
 
 def paper_rows(n_questions, key="p1"):

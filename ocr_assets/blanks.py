@@ -57,11 +57,14 @@ def _is_table_rule(seg, segments, line_height) -> bool:
 
 
 def _under_text(seg, lines, line_height) -> bool:
-    """An underline drawn beneath printed words marks a sentence, not a blank."""
-    x0, y0, x1, _ = seg
+    """An underline beneath printed words marks a sentence, and a bar with text right under it is a
+    fraction bar; neither is a blank."""
+    x0, y0, x1, y1 = seg
     for line in lines:
         overlap = min(x1, line.x1) - max(x0, line.x0)
         if overlap > 0.3 * (x1 - x0) and -0.3 * line_height <= y0 - line.y1 <= 0.6 * line_height:
+            return True
+        if overlap > 0 and -0.2 * line_height <= line.y0 - y1 <= 0.5 * line_height:
             return True
     return False
 

@@ -20,3 +20,11 @@ def test_blank_on_a_row_is_found_but_underlined_text_and_table_rules_are_not():
     [blank] = find_blanks(gray, lines)
     assert blank.text == BLANK
     assert 515 <= blank.x0 <= 525 and 685 <= blank.x1 <= 695 and abs(blank.y1 - 130) <= 3
+
+
+def test_a_fraction_bar_is_not_a_blank():
+    gray = np.full((400, 1240), 255, dtype=np.uint8)
+    lines = [TextLine("设", (100, 120, 140, 150), 0.99), TextLine("1", (300, 80, 320, 108), 0.99),
+             TextLine("|z-z1|²", (240, 116, 380, 146), 0.99)]
+    cv2.line(gray, (230, 112), (390, 112), 0, 2)
+    assert find_blanks(gray, lines) == []

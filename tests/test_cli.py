@@ -63,4 +63,5 @@ def test_bench_reports_the_contract_fields():
                 "model_loads", "rss_start_mb", "rss_end_mb"):
         assert key in report, key
     assert report["pages"] == 3 and report["model_loads"] == 1 and report["failed"] == 0
-    assert report["speedup"] == round(report["serial_s"] / report["pipelined_s"], 3)
+    # the report rounds each figure to 3 decimals, so recompute with a tolerance of that rounding
+    assert abs(report["speedup"] - report["serial_s"] / report["pipelined_s"]) < 0.01

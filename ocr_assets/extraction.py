@@ -276,6 +276,7 @@ class _Draft:
 class _State:
     section: Section | None = None
     last_number: int = 0
+    seen_question: bool = False
     section_has_question: bool = False
     in_notice: bool = False  # after a 注意事项 heading, before the first question
     in_answer_key: bool = False  # after a 参考答案 heading everything is answers, not questions
@@ -290,7 +291,7 @@ class _State:
 
 
 def extract_questions(pages: list[PageLines]) -> list[Question]:
-    state = _State()
+    state = _State(last_number=first_number(pages) - 1)
     for page in pages:
         for line in page.lines:
             _take_line(state, page.page, line)
@@ -315,7 +316,7 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         state.close()
         state.section, state.section_has_question, state.in_notice = section, False, False
         return
-    if state.draft is None and state.last_number == 0 and NOTICE_HEADING.search(text):
+    if state.draft is None and not state.seen_question and NOTICE_HEADING.search(text):
         state.in_notice = True
         return
     start = parse_question_start(text)
@@ -325,7 +326,7 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
     if start is not None and _continues_numbering(state, start[0]):
         state.close()
         state.in_notice = False
-        state.last_number, state.section_has_question = start[0], True
+        state.last_number, state.section_has_question, state.seen_question = start[0], True, True
         state.draft = _Draft(start[0], state.section)
         _take_text(state.draft, page, line, start[1])
         return
@@ -334,9 +335,22 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
     _take_text(state.draft, page, line, text)
 
 
+def first_number(pages: list[PageLines]) -> int:
+    """Where numbering starts: 1, unless the pages are an excerpt (a worksheet with items 37–44) —
+    then the smallest printed number that is followed later by the next one."""
+    starts = [start[0] for page in pages for line in page.lines
+              if (start := parse_question_start(line.text.strip())) is not None]
+    if not starts or 1 in starts:
+        return 1
+    for position, number in enumerate(starts):
+        if number + 1 in starts[position + 1:]:
+            return number
+    return 1
+
+
 def _is_instruction(state: _State, number: int, rest: str) -> bool:
     """Numbered lines of 注意事项 (or that read like it) before the first question are not questions."""
-    if state.draft is not None or state.last_number != 0:
+    if state.draft is not None or state.seen_question:
         return False
     if number != state.last_instruction + 1:
         return False

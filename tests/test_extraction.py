@@ -425,3 +425,9 @@ def test_chongqing_2023_chemistry_text_layer_gives_questions_1_to_24():
 def test_an_answer_key_after_the_paper_is_not_questions():
     questions = extract(["一、选择题（每小题2分）"] + choice(1) + choice(2) + ["语文试题参考答案", "一、选择题", "1. B 2. C"])
     assert numbers(questions) == ["1", "2"]
+
+
+def test_an_excerpt_numbered_from_37_is_read_from_37():
+    questions = extract(["37. 一想到那些濒危动物我就很伤心。", "It is sad to see", "38. 我昨晚太累了。", "I was so tired"])
+    assert numbers(questions) == ["37", "38"]
+    assert extract(["2023 年的考试", "7. 孤立的编号行"]) == []  # a lone number is not an excerpt

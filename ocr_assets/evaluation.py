@@ -12,9 +12,10 @@ SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷�
 
 def normalise(text: str) -> str:
     """Compare what was printed, not how it was typeset: NFKC (full/half width), sub/superscript
-    digits as digits, no whitespace, no blank underlines."""
+    digits as digits, no whitespace, no blank underlines, no table markup."""
     text = unicodedata.normalize("NFKC", text).translate(SUBSCRIPTS)
     text = text.replace("_", "")
+    text = re.sub(r"\|?(?:-{3}\|)+", "", text).replace("|", "")  # Markdown table markup is not content
     return re.sub(r"\s+", "", text)
 
 

@@ -16,6 +16,7 @@ from ocr_assets.pages import PageRef, enumerate_pages
 from ocr_assets.reading_order import drop_page_furniture, furniture_key, reading_order, repeated_furniture
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
+from ocr_assets.tables import Table, find_tables, replace_table_lines
 from resources.engines.base import Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import InferenceWorker
@@ -41,6 +42,7 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         figures = page_figures(s, frame, gray)
         body, _ = split_figure_text(s.lines, figures)
         body += [blank for blank in page_blanks(s, frame, gray) if not split_figure_text([blank], figures)[1]]
+        body = replace_table_lines(body, page_tables(s, frame, gray))
         body = [line for line in body if furniture_key(line.text) not in running]
         lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
@@ -70,6 +72,13 @@ def page_figures(structure: PageStructure, frame: Frame | None, gray: np.ndarray
     blocks = [Block(b.label, tuple(v * scale for v in b.bbox), b.score) for b in structure.blocks]
     boxes = find_figures(gray, _scaled(structure.lines, scale), blocks, structure.width * scale)
     return [tuple(round(v / scale, 1) for v in box) for box in boxes]
+
+
+def page_tables(structure: PageStructure, frame: Frame | None, gray: np.ndarray | None) -> list[Table]:
+    if gray is None:
+        return []
+    scale = frame.scale if frame is not None else 1.0
+    return [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, _scaled(structure.lines, scale))]
 
 
 def page_blanks(structure: PageStructure, frame: Frame | None, gray: np.ndarray | None) -> list[TextLine]:

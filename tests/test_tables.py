@@ -1,0 +1,31 @@
+import cv2
+import numpy as np
+
+from ocr_assets.tables import find_tables, replace_table_lines
+from resources.engines.base import TextLine
+
+
+def grid_page():
+    gray = np.full((800, 1240), 255, dtype=np.uint8)
+    for y in (200, 260, 320):
+        cv2.line(gray, (100, y), (900, y), 0, 2)
+    for x in (100, 300, 900):
+        cv2.line(gray, (x, 200), (x, 320), 0, 2)
+    cv2.rectangle(gray, (100, 500), (400, 560), 0, 2)  # a single ruled box: not a table
+    lines = [
+        TextLine("选项", (120, 215, 200, 245), 0.99), TextLine("实验目的", (320, 215, 500, 245), 0.99),
+        TextLine("A", (120, 275, 140, 305), 0.99), TextLine("除去盐酸中的少量硫酸", (320, 275, 700, 305), 0.99),
+        TextLine("类别：弱酸性饮料", (120, 515, 380, 545), 0.99),
+        TextLine("1. 下列实验方案中，能达到目的的是", (100, 100, 800, 130), 0.99),
+    ]
+    return gray, lines
+
+
+def test_a_ruled_grid_becomes_one_markdown_table_where_it_stands():
+    gray, lines = grid_page()
+    [table] = find_tables(gray, lines)
+    assert table.rows == [["选项", "实验目的"], ["A", "除去盐酸中的少量硫酸"]]
+    assert table.markdown() == "| 选项 | 实验目的 |\n|---|---|\n| A | 除去盐酸中的少量硫酸 |"
+    kept = replace_table_lines(lines, [table])
+    assert [l.text for l in kept] == ["类别：弱酸性饮料", "1. 下列实验方案中，能达到目的的是", table.markdown()]
+    assert kept[-1].bbox[1] <= 200 and kept[-1].bbox[3] >= 320

@@ -213,7 +213,9 @@ def join_text(pieces: list[str]) -> str:
     for piece in (p.strip() for p in pieces):
         if not piece:
             continue
-        if joined and LATIN_WORD_EDGE.match(joined[-1]) and LATIN_WORD_EDGE.match(piece[0]):
+        if piece.startswith("|") or joined.endswith("|"):  # a Markdown table stands on its own lines
+            joined += "\n" if joined else ""
+        elif joined and LATIN_WORD_EDGE.match(joined[-1]) and LATIN_WORD_EDGE.match(piece[0]):
             joined += " "
         joined += piece
     return joined

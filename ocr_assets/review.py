@@ -30,6 +30,22 @@ def _span_pictures(question: dict, frames: dict[int, Frame], out_dir: Path) -> l
     return pictures
 
 
+def _text_html(text: str) -> str:
+    """Question text with its Markdown tables drawn as tables."""
+    out, table = [], []
+    for line in text.split("\n") + [""]:
+        if line.startswith("|"):
+            if not set(line) <= set("|-"):
+                table.append([html.escape(cell.strip()) for cell in line.strip("|").split("|")])
+            continue
+        if table:
+            out.append("<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in table) + "</table>")
+            table = []
+        if line:
+            out.append(html.escape(line))
+    return "<br>".join(out)
+
+
 def _card_html(q: dict, spans: list[str]) -> str:
     e = html.escape
     score = f"{q['score']:g} 分" if q["score"] is not None else "no score stated"
@@ -42,7 +58,7 @@ def _card_html(q: dict, spans: list[str]) -> str:
 <header><span class="num">{e(q['number'])}</span> <span class="type">{e(q['type'])}</span>
 <span class="score">{score}</span> <span class="section">{e(q['section'] or '')}</span>
 <span class="pages">page {pages}</span></header>
-<div class="body"><div class="text"><p class="stem">{e(q['stem'])}</p>
+<div class="body"><div class="text"><p class="stem">{_text_html(q['stem'])}</p>
 {f'<ol class="options">{options}</ol>' if options else ''}{f'<ol class="subs">{subs}</ol>' if subs else ''}
 {f'<div class="figures">{figures}</div>' if figures else ''}</div>
 <div class="on-page">{pictures}</div></div></section>"""
@@ -55,7 +71,8 @@ header{display:flex;gap:1em;align-items:baseline;border-bottom:1px solid #eee;pa
 .score{color:#a50}.section,.pages{color:#777}.body{display:flex;gap:1.5em}.text{flex:1}
 .on-page img.span{max-width:640px;border:1px solid #ddd;display:block;margin-bottom:.4em}
 img.figure{max-height:220px;border:1px dashed #999;margin:.3em}ol{list-style:none;padding-left:0}
-.failed{background:#fee;border:1px solid #c66;padding:.5em 1em}"""
+.failed{background:#fee;border:1px solid #c66;padding:.5em 1em}
+table{border-collapse:collapse;margin:.4em 0}td{border:1px solid #999;padding:.2em .5em}"""
 
 
 def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, Path]:
@@ -73,7 +90,7 @@ def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, 
         spans = _span_pictures(q, by_index, out_dir)
         cards.append(_card_html(q, spans))
         score = f"{q['score']:g} 分" if q["score"] is not None else "no score"
-        md += ["", f"## {q['number']} · {q['type']} · {score}", "", q["stem"], ""]
+        md += ["", f"## {q['number']} · {q['type']} · {score}", "", q["stem"].replace("\n|", "\n\n|", 1), ""]
         md += [f"- **{o['label']}** {o['text']}" for o in q["options"]]
         md += [f"- **{s['number']}** {s['text']}" for s in q["sub_questions"]]
         md += [f"![figure]({f['image']})" for f in q["figures"] if f.get("image")]

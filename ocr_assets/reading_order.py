@@ -33,7 +33,7 @@ SENTENCE_PUNCTUATION = re.compile(r"[。？！；]")
 
 
 MIN_GUTTER_SHARE = 0.012  # a gutter is at least this share of the page width
-MAX_CROSSING_SHARE = 0.08  # at most this share of a region's lines may cross a gutter (titles, banners)
+MAX_CROSSING_SHARE = 0.15  # at most this share of a region's lines may cross a gutter (titles, banners)
 MIN_SIDE_LINES = 4  # each column holds at least this many lines
 MIN_FULL_LINES = 3  # each column holds at least this many lines at least half its width
 

@@ -242,6 +242,7 @@ class _Draft:
     next_option: str = "A"
     next_sub: int = 1
     sub_style: str = ""
+    in_solution: bool = False  # after 【答案】/【解析】: worked answers, not question text
 
     def add_box(self, page: int, line: TextLine) -> None:
         box = self.boxes.get(page)
@@ -301,6 +302,7 @@ def extract_questions(pages: list[PageLines]) -> list[Question]:
     return [_finish(draft) for draft in state.done]
 
 
+SOLUTION_START = re.compile(r"^\s*[【\[［]\s*(?:答案|解析|详解|分析|点睛|点评|解答)\s*[】\]］]")
 ANSWER_KEY_HEADING = re.compile(r"参考答案|答案与解析|答案及解析|答案与评分|参考解答")
 
 
@@ -334,6 +336,10 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         return
     if state.draft is None:
         return  # title, instructions and other preamble are not part of any question
+    if SOLUTION_START.match(text):
+        state.draft.in_solution = True
+    if state.draft.in_solution:
+        return  # answers and worked solutions printed under a question are not part of it
     _take_text(state.draft, page, line, text)
 
 

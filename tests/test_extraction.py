@@ -431,3 +431,10 @@ def test_an_excerpt_numbered_from_37_is_read_from_37():
     questions = extract(["37. 一想到那些濒危动物我就很伤心。", "It is sad to see", "38. 我昨晚太累了。", "I was so tired"])
     assert numbers(questions) == ["37", "38"]
     assert extract(["2023 年的考试", "7. 孤立的编号行"]) == []  # a lone number is not an excerpt
+
+
+def test_answers_and_worked_solutions_under_a_question_are_left_out():
+    questions = extract(choice(1) + ["[答案]:A [解析]: 因为……", "所以选A", "2. 下一题的题干"])
+    assert numbers(questions) == ["1", "2"]
+    assert "答案" not in questions[0].stem and "所以" not in questions[0].stem
+    assert [o.label for o in questions[0].options] == ["A", "B", "C", "D"]

@@ -58,8 +58,12 @@ def cmd_extract(args) -> int:
     params, worker = _runtime(args)
     with tempfile.TemporaryDirectory(prefix="ocr-assets-") as tmp:
         work_dir = Path(args.work_dir) if args.work_dir else Path(tmp)
-        figures_dir = Path(args.figures_dir) if args.figures_dir else (
-            Path(args.out).parent / "figures" if args.out else None)
+        if args.figures_dir:
+            figures_dir = Path(args.figures_dir)
+        elif args.review_dir:  # the review page shows the crops from its own folder
+            figures_dir = Path(args.review_dir) / "figures"
+        else:
+            figures_dir = Path(args.out).parent / "figures" if args.out else None
         doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi, figures_dir)
         if args.review_dir:
             from ocr_assets.frames import read_manifest

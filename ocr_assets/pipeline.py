@@ -96,6 +96,9 @@ def attach_figures(questions: list[dict], figures_by_page: dict[int, list]) -> N
             on_page = [(q, span) for q in questions for span in q["spans"] if span["page"] == page]
             if not on_page:
                 continue
+            # on a spread or a two-column page, look in the figure's own column first
+            same_column = [(q, sp) for q, sp in on_page if min(sp["bbox"][2], box[2]) - max(sp["bbox"][0], box[0]) > 0]
+            on_page = same_column or on_page
             containing = [(q, sp) for q, sp in on_page if sp["bbox"][1] <= cy <= sp["bbox"][3]]
             above = [(q, sp) for q, sp in on_page if sp["bbox"][1] <= box[1]]
             if containing:

@@ -84,6 +84,7 @@ class Question:
     sub_questions: list[SubQuestion]
     spans: list[Span]
     figures: list[Figure]
+    passage: str | None = None  # a reading passage shared with other questions
 
     def to_dict(self) -> dict:
         return {
@@ -96,6 +97,7 @@ class Question:
             "sub_questions": [{"number": s.number, "text": s.text} for s in self.sub_questions],
             "spans": [{"page": s.page, "bbox": _pixel_box(s.bbox)} for s in self.spans],
             "figures": [{"page": f.page, "bbox": _pixel_box(f.bbox), "image": f.image} for f in self.figures],
+            "passage": self.passage,
         }
 
 
@@ -283,6 +285,9 @@ class _State:
     section_has_question: bool = False
     in_notice: bool = False  # after a 注意事项 heading, before the first question
     in_answer_key: bool = False  # after a 参考答案 heading everything is answers, not questions
+    passage: list[str] | None = None  # a shared reading passage being collected
+    passage_range: tuple[int, int] | None = None
+    passages: dict[int, str] = field(default_factory=dict)  # question number -> its passage
     last_instruction: int = 0
     draft: _Draft | None = None
     done: list[_Draft] = field(default_factory=list)
@@ -299,16 +304,25 @@ def extract_questions(pages: list[PageLines]) -> list[Question]:
         for line in page.lines:
             _take_line(state, page.page, line)
     state.close()
-    return [_finish(draft) for draft in state.done]
+    return [_finish(draft, state.passages.get(draft.number)) for draft in state.done]
 
 
 SOLUTION_START = re.compile(r"^\s*[【\[［]\s*(?:答案|解析|详解|分析|点睛|点评|解答)\s*[】\]］]")
 ANSWER_KEY_HEADING = re.compile(r"参考答案|答案与解析|答案及解析|答案与评分|参考解答")
 
 
+PASSAGE_HEADING = re.compile(r"阅读.{0,20}?(?:完成|回答)\s*(\d{1,3})\s*(?:[-—–～~至到]+|－+)\s*(\d{1,3})\s*(?:小)?题")
+
+
 def _take_line(state: _State, page: int, line: TextLine) -> None:
     text = line.text.strip()
     if not text or state.in_answer_key:
+        return
+    passage = PASSAGE_HEADING.search(text)
+    if passage and state.seen_question and int(passage.group(1)) == state.last_number + 1:
+        # "阅读下面的文字，完成11～15题": the text until question 11 belongs to questions 11-15
+        state.close()
+        state.passage, state.passage_range = [text], (int(passage.group(1)), int(passage.group(2)))
         return
     heading = ANSWER_KEY_HEADING.search(text)
     if heading and len(text) <= 24:  # a short line naming the answer key, not a stem mentioning answers
@@ -329,10 +343,14 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         return
     if start is not None and _continues_numbering(state, start[0]):
         state.close()
+        _attach_passage(state, start[0])
         state.in_notice = False
         state.last_number, state.section_has_question, state.seen_question = start[0], True, True
         state.draft = _Draft(start[0], state.section)
         _take_text(state.draft, page, line, start[1])
+        return
+    if state.passage is not None and state.draft is None:
+        state.passage.append(text)
         return
     if state.draft is None:
         return  # title, instructions and other preamble are not part of any question
@@ -341,6 +359,20 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
     if state.draft.in_solution:
         return  # answers and worked solutions printed under a question are not part of it
     _take_text(state.draft, page, line, text)
+
+
+def _attach_passage(state: _State, number: int) -> None:
+    """Questions inside the announced range share the passage collected before the first of them."""
+    if state.passage_range is None:
+        return
+    low, high = state.passage_range
+    if state.passage is not None:
+        text = join_text(state.passage)
+        for n in range(low, high + 1):
+            state.passages[n] = text
+        state.passage = None
+    if number > high:
+        state.passage_range = None
 
 
 def first_number(pages: list[PageLines]) -> int:
@@ -416,7 +448,7 @@ def _next_label(label: str) -> str:
 # ---- a finished draft becomes a Question ---------------------------------------------------------------
 
 
-def _finish(draft: _Draft) -> Question:
+def _finish(draft: _Draft, passage: str | None = None) -> Question:
     parts = _fold_statement_lists(draft.parts)
     stem = join_text([piece for part in parts if part.kind == "stem" for piece in part.pieces])
     options = [Option(p.label, join_text(p.pieces)) for p in parts if p.kind == "option"]
@@ -438,6 +470,7 @@ def _finish(draft: _Draft) -> Question:
         sub_questions=subs,
         spans=[Span(page, box) for page, box in sorted(draft.boxes.items())],
         figures=[],
+        passage=passage,
     )
 
 

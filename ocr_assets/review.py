@@ -58,7 +58,8 @@ def _card_html(q: dict, spans: list[str]) -> str:
 <header><span class="num">{e(q['number'])}</span> <span class="type">{e(q['type'])}</span>
 <span class="score">{score}</span> <span class="section">{e(q['section'] or '')}</span>
 <span class="pages">page {pages}</span></header>
-<div class="body"><div class="text"><p class="stem">{_text_html(q['stem'])}</p>
+<div class="body"><div class="text">{f'<details><summary>reading passage</summary><p>{_text_html(q["passage"])}</p></details>' if q.get("passage") else ''}
+<p class="stem">{_text_html(q['stem'])}</p>
 {f'<ol class="options">{options}</ol>' if options else ''}{f'<ol class="subs">{subs}</ol>' if subs else ''}
 {f'<div class="figures">{figures}</div>' if figures else ''}</div>
 <div class="on-page">{pictures}</div></div></section>"""
@@ -90,7 +91,9 @@ def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, 
         spans = _span_pictures(q, by_index, out_dir)
         cards.append(_card_html(q, spans))
         score = f"{q['score']:g} 分" if q["score"] is not None else "no score"
-        md += ["", f"## {q['number']} · {q['type']} · {score}", "", q["stem"].replace("\n|", "\n\n|", 1), ""]
+        md += ["", f"## {q['number']} · {q['type']} · {score}", ""]
+        md += [f"> {q['passage']}", ""] if q.get("passage") else []
+        md += [q["stem"].replace("\n|", "\n\n|", 1), ""]
         md += [f"- **{o['label']}** {o['text']}" for o in q["options"]]
         md += [f"- **{s['number']}** {s['text']}" for s in q["sub_questions"]]
         md += [f"![figure]({f['image']})" for f in q["figures"] if f.get("image")]

@@ -60,6 +60,7 @@ class Question(Base):
     type: Mapped[str] = mapped_column(String(32))
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     stem: Mapped[str] = mapped_column(Text)
+    passage: Mapped[str | None] = mapped_column(Text, nullable=True)  # shared reading material
     paper: Mapped[Paper] = relationship(back_populates="questions")
     options: Mapped[list["Option"]] = relationship(cascade="all, delete-orphan", order_by="Option.position")
     sub_questions: Mapped[list["SubQuestion"]] = relationship(cascade="all, delete-orphan", order_by="SubQuestion.position")
@@ -156,6 +157,7 @@ def _question_row(position: int, q: dict) -> Question:
         type=q["type"],
         score=q.get("score"),
         stem=q["stem"],
+        passage=q.get("passage"),
         options=[Option(position=i, label=o["label"], text=o["text"]) for i, o in enumerate(q.get("options", []))],
         sub_questions=[
             SubQuestion(position=i, number=s["number"], text=s["text"]) for i, s in enumerate(q.get("sub_questions", []))
@@ -178,6 +180,7 @@ def load_paper(engine: Engine, key: str) -> dict | None:
                        "status": p.status, "error": p.error} for p in paper.pages],
             "questions": [
                 {"number": q.number, "section": q.section, "type": q.type, "score": q.score, "stem": q.stem,
+                 "passage": q.passage,
                  "options": [{"label": o.label, "text": o.text} for o in q.options],
                  "sub_questions": [{"number": s.number, "text": s.text} for s in q.sub_questions],
                  "spans": [{"page": s.page, "bbox": s.bbox} for s in q.spans],

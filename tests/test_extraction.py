@@ -370,6 +370,7 @@ def test_to_dict_is_the_contract_question_object():
         "sub_questions": [],
         "spans": [{"page": 1, "bbox": [LEFT, 149, LEFT + 25 * len("1. 下列说法正确的是"), 228]}],
         "figures": [],
+        "passage": None,  # an addition to the contract's object: shared reading material
     }
     json.dumps(question.to_dict(), ensure_ascii=False)  # plain JSON types only
 
@@ -438,3 +439,15 @@ def test_answers_and_worked_solutions_under_a_question_are_left_out():
     assert numbers(questions) == ["1", "2"]
     assert "答案" not in questions[0].stem and "所以" not in questions[0].stem
     assert [o.label for o in questions[0].options] == ["A", "B", "C", "D"]
+
+
+def test_a_reading_passage_is_attached_to_the_questions_that_use_it():
+    questions = extract(
+        ["1. 第一题的题干。", "（二）阅读下面的文字，完成2～3题。", "捡烂纸的老头", "烤肉刘早就不卖烤肉了。",
+         "2. 文中的老头是怎样的人？", "3. 作者的用意是什么？", "4. 另一道题。"]
+    )
+    assert numbers(questions) == ["1", "2", "3", "4"]
+    assert questions[0].stem == "第一题的题干。" and questions[0].passage is None
+    assert questions[1].passage == questions[2].passage
+    assert questions[1].passage.startswith("（二）阅读下面的文字") and "烤肉刘" in questions[1].passage
+    assert questions[3].passage is None

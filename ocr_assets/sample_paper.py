@@ -230,6 +230,27 @@ class _Question:
         }
 
 
+NO_LINE_START = "，。；：、）？！"  # closing punctuation that must not begin a line
+
+
+def greedy_wrap(tokens: list[str], first_width: float, width: float, measure, no_line_start: str = NO_LINE_START) -> list[str]:
+    """Fill each line with tokens (characters, or words kept whole) until the next would not fit;
+    closing punctuation never starts a line: it pulls the last character down with it."""
+    lines: list[str] = []
+    current = ""
+    limit = first_width
+    for token in tokens:
+        if current.strip() and measure(current + token) > limit:
+            if token[0] in no_line_start and len(current) > 1:
+                token, current = current[-1] + token, current[:-1]
+            lines.append(current)
+            current, limit = token, width
+        else:
+            current += token
+    lines.append(current)
+    return lines
+
+
 class _PageWriter:
     """Draws text lines top-down on A4 pages and remembers every line's box (pixels at `dpi`)."""
 
@@ -298,20 +319,7 @@ class _PageWriter:
 
     def wrap(self, text: str, first_width: float, width: float) -> list[str]:
         """Greedy character wrap that keeps closing punctuation off the start of a line."""
-        no_line_start = "，。；：、）？！"
-        lines: list[str] = []
-        current = ""
-        limit = first_width
-        for char in text:
-            if current and self.draw.textlength(current + char, font=self.font) > limit:
-                if char in no_line_start:
-                    char, current = current[-1] + char, current[:-1]
-                lines.append(current)
-                current, limit = char, width
-            else:
-                current += char
-        lines.append(current)
-        return lines
+        return greedy_wrap(list(text), first_width, width, lambda t: self.draw.textlength(t, font=self.font))
 
     def skip(self, lines: float) -> None:
         self.y += round(lines * self.pitch)

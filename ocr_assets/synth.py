@@ -35,6 +35,7 @@ from ocr_assets.sample_paper import (
     _union,
     find_cjk_bold_font,
     find_cjk_font,
+    greedy_wrap,
 )
 
 EVALDATA = Path(__file__).resolve().parents[2] / "shared" / "evaldata"
@@ -551,19 +552,7 @@ class _ExamWriter(_PageWriter):
         for token in WRAP_TOKEN.findall(text):
             too_wide = self.draw.textlength(token, font=self.font) > min(first_width, width)
             tokens.extend(token if too_wide else [token])
-        lines: list[str] = []
-        current = ""
-        limit = first_width
-        for token in tokens:
-            if current.strip() and self.draw.textlength(current + token, font=self.font) > limit:
-                if token[0] in NO_LINE_START and len(current) > 1:
-                    token, current = current[-1] + token, current[:-1]
-                lines.append(current)
-                current, limit = token, width
-            else:
-                current += token
-        lines.append(current)
-        return lines
+        return greedy_wrap(tokens, first_width, width, lambda t: self.draw.textlength(t, font=self.font), NO_LINE_START)
 
     def _wrap(self, text: str, first_width: float, width: float, font) -> list[str]:
         saved, self.font = self.font, font

@@ -17,7 +17,7 @@ from ocr_assets.reading_order import drop_page_furniture, furniture_key, reading
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
 from ocr_assets.tables import Table, find_tables, replace_table_lines
-from resources.engines.base import Block, PageStructure, TextLine
+from resources.engines.base import BBox, Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import InferenceWorker
 
@@ -37,12 +37,10 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     pages, figures_by_page = [], {}
     for result in done:
         s = result.structure
-        frame = frame_by_index.get(result.index)
-        gray = page_pixels(frame)
-        figures = page_figures(s, frame, gray)
+        figures, blanks, tables = image_findings(s, frame_by_index.get(result.index))
         body, _ = split_figure_text(s.lines, figures)
-        body += [blank for blank in page_blanks(s, frame, gray) if not split_figure_text([blank], figures)[1]]
-        body = replace_table_lines(body, page_tables(s, frame, gray))
+        body += [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
+        body = replace_table_lines(body, tables)
         body = [line for line in body if furniture_key(line.text) not in running]
         lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
@@ -54,38 +52,27 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     return questions
 
 
-def page_pixels(frame: Frame | None) -> np.ndarray | None:
-    """The page in grey, at frame resolution, for the image-based rules (figures, blanks)."""
-    if frame is None or frame.path is None:
-        return None
-    with Image.open(frame.path) as image:
-        return np.asarray(image.convert("L"))
+def image_findings(structure: PageStructure, frame: Frame | None) -> tuple[list[BBox], list[TextLine], list[Table]]:
+    """Figures, answer blanks and ruled tables found in the page image, in page pixels.
+
+    The frame is decoded once; the rules run in frame pixels (a downscaled frame has scale < 1)."""
+    scale = frame.scale if frame is not None else 1.0
+    lines = _scaled(structure.lines, scale)
+    blocks = [Block(b.label, tuple(v * scale for v in b.bbox), b.score) for b in structure.blocks]
+    gray = None
+    if frame is not None and frame.path is not None:
+        with Image.open(frame.path) as image:
+            gray = np.asarray(image.convert("L"))
+    figures = [tuple(round(v / scale, 1) for v in box) for box in find_figures(gray, lines, blocks, structure.width * scale)]
+    if gray is None:
+        return figures, [], []
+    blanks = _scaled(find_blanks(gray, lines), 1 / scale)
+    tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines)]
+    return figures, blanks, tables
 
 
 def _scaled(lines: list[TextLine], factor: float) -> list[TextLine]:
     return [TextLine(l.text, tuple(v * factor for v in l.bbox), l.confidence) for l in lines]
-
-
-def page_figures(structure: PageStructure, frame: Frame | None, gray: np.ndarray | None) -> list:
-    """Figure boxes in page pixels, from the layout blocks and the frame's pixels."""
-    scale = frame.scale if frame is not None else 1.0
-    blocks = [Block(b.label, tuple(v * scale for v in b.bbox), b.score) for b in structure.blocks]
-    boxes = find_figures(gray, _scaled(structure.lines, scale), blocks, structure.width * scale)
-    return [tuple(round(v / scale, 1) for v in box) for box in boxes]
-
-
-def page_tables(structure: PageStructure, frame: Frame | None, gray: np.ndarray | None) -> list[Table]:
-    if gray is None:
-        return []
-    scale = frame.scale if frame is not None else 1.0
-    return [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, _scaled(structure.lines, scale))]
-
-
-def page_blanks(structure: PageStructure, frame: Frame | None, gray: np.ndarray | None) -> list[TextLine]:
-    if gray is None:
-        return []
-    scale = frame.scale if frame is not None else 1.0
-    return _scaled(find_blanks(gray, _scaled(structure.lines, scale)), 1 / scale)
 
 
 def attach_figures(questions: list[dict], figures_by_page: dict[int, list]) -> None:
@@ -116,16 +103,22 @@ def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figure
     figures_dir.mkdir(parents=True, exist_ok=True)
     for stale in figures_dir.glob("q*.png"):
         stale.unlink()
-    for q in questions:
-        for n, figure in enumerate(q["figures"], start=1):
-            frame = frame_by_index.get(figure["page"])
-            if frame is None or frame.path is None:
-                continue
-            x0, y0, x1, y1 = (v * frame.scale for v in figure["bbox"])
-            name = f"q{q['number']}-{n}.png"
-            with Image.open(frame.path) as image:
-                image.crop((int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5))).save(figures_dir / name)
-            figure["image"] = f"{figures_dir.name}/{name}"
+    opened: dict[int, Image.Image] = {}  # each page decoded once, however many figures it holds
+    try:
+        for q in questions:
+            for n, figure in enumerate(q["figures"], start=1):
+                frame = frame_by_index.get(figure["page"])
+                if frame is None or frame.path is None:
+                    continue
+                if frame.index not in opened:
+                    opened[frame.index] = Image.open(frame.path)
+                x0, y0, x1, y1 = (v * frame.scale for v in figure["bbox"])
+                name = f"q{q['number']}-{n}.png"
+                opened[frame.index].crop((int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5))).save(figures_dir / name)
+                figure["image"] = f"{figures_dir.name}/{name}"
+    finally:
+        for image in opened.values():
+            image.close()
 
 
 def page_entries(frames: list[Frame], results: list[PageResult]) -> list[dict]:

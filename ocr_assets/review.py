@@ -14,15 +14,16 @@ from ocr_assets.frames import Frame
 SPAN_WIDTH = 640  # px of the span thumbnails
 
 
-def _span_pictures(question: dict, frames: dict[int, Frame], out_dir: Path) -> list[str]:
+def _span_pictures(question: dict, frames: dict[int, Frame], opened: dict[int, Image.Image], out_dir: Path) -> list[str]:
     pictures = []
     for span in question["spans"]:
         frame = frames.get(span["page"])
         if frame is None or frame.path is None:
             continue
+        if frame.index not in opened:  # each page decoded once for all the questions on it
+            opened[frame.index] = Image.open(frame.path)
         x0, y0, x1, y1 = (v * frame.scale for v in span["bbox"])
-        with Image.open(frame.path) as page:
-            crop = page.crop((max(0, int(x0) - 8), max(0, int(y0) - 8), int(x1) + 8, int(y1) + 8))
+        crop = opened[frame.index].crop((max(0, int(x0) - 8), max(0, int(y0) - 8), int(x1) + 8, int(y1) + 8))
         crop.thumbnail((SPAN_WIDTH, SPAN_WIDTH * 3))
         name = f"spans/q{question['number']}-p{span['page']}.jpg"
         crop.convert("RGB").save(out_dir / name, quality=80)
@@ -87,8 +88,9 @@ def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, 
     failed_html = "".join(f"<li>page {p['index']} ({html.escape(p['source'])}): {html.escape(p['error'] or '')}</li>" for p in failed)
     for p in failed:
         md.append(f"> **page {p['index']} ({p['source']}) failed:** {p['error']}")
+    opened: dict[int, Image.Image] = {}
     for q in doc["questions"]:
-        spans = _span_pictures(q, by_index, out_dir)
+        spans = _span_pictures(q, by_index, opened, out_dir)
         cards.append(_card_html(q, spans))
         score = f"{q['score']:g} 分" if q["score"] is not None else "no score"
         md += ["", f"## {q['number']} · {q['type']} · {score}", ""]
@@ -98,6 +100,8 @@ def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, 
         md += [f"- **{s['number']}** {s['text']}" for s in q["sub_questions"]]
         md += [f"![figure]({f['image']})" for f in q["figures"] if f.get("image")]
         md += [f"![on the page]({p})" for p in spans]
+    for image in opened.values():
+        image.close()
     html_path, md_path = out_dir / "review.html", out_dir / "review.md"
     html_path.write_text(
         f"<!doctype html><meta charset='utf-8'><title>{html.escape(doc['paper'])}</title><style>{STYLE}</style>"

@@ -12,7 +12,7 @@ from ocr_assets.blanks import find_blanks
 from ocr_assets.extraction import PageLines, extract_questions
 from ocr_assets.figures import find_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
-from ocr_assets.pages import PageRef, enumerate_pages
+from ocr_assets.pages import enumerate_pages
 from ocr_assets.reading_order import drop_page_furniture, furniture_key, reading_order, repeated_furniture
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
@@ -22,9 +22,9 @@ from resources.hardware import RuntimeParams
 from resources.ocr_engine import InferenceWorker
 
 
-def decode_paper(paper: Path, frames_dir: Path, params: RuntimeParams, pdf_dpi: int) -> tuple[list[PageRef], list[Frame]]:
-    refs = enumerate_pages(paper, pdf_dpi=pdf_dpi)
-    return refs, write_frames(refs, frames_dir, workers=params.cpu_workers)
+def decode_paper(paper: Path, frames_dir: Path, params: RuntimeParams, pdf_dpi: int) -> list[Frame]:
+    """Stages 1 and 2: the paper's pages, decoded once into frames on disk."""
+    return write_frames(enumerate_pages(paper, pdf_dpi=pdf_dpi), frames_dir, workers=params.cpu_workers)
 
 
 def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: Path | None = None) -> list[dict]:
@@ -149,7 +149,7 @@ def extract_paper(
     figures_dir: Path | None = None,
 ) -> tuple[dict, InferenceStats, dict]:
     """All four stages in process (the CLI's path; the assets call the same functions one by one)."""
-    _, frames = decode_paper(paper, work_dir / "frames", params, pdf_dpi)
+    frames = decode_paper(paper, work_dir / "frames", params, pdf_dpi)
     results, stats, usage = ocr_frames(frames, worker, params)
     questions = questions_from(results, frames, figures_dir)
     return document(paper_key, worker.spec.name, frames, results, questions), stats, usage

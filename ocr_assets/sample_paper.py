@@ -87,12 +87,31 @@ def _fc_match(pattern: str) -> str | None:
     return found if found and Path(found).is_file() else None
 
 
+def missing_glyph(font: ImageFont.FreeTypeFont):
+    """A test for characters the font would draw as the .notdef box."""
+    notdef = bytes(font.getmask("\U0010fffd"))
+    cache: dict[str, bool] = {}
+
+    def missing(char: str) -> bool:
+        if char not in cache:
+            cache[char] = not char.isspace() and bytes(font.getmask(char)) == notdef
+        return cache[char]
+
+    return missing
+
+
+def _draws_chinese(face: CjkFont) -> bool:
+    missing = missing_glyph(face.load(24))
+    return not any(missing(char) for char in "试卷题")
+
+
 def find_cjk_font() -> CjkFont:
-    """The body font: a known Noto CJK / WenQuanYi path, else what fontconfig offers for Noto Sans CJK SC."""
+    """The body font: a known Noto CJK / WenQuanYi path, else what fontconfig offers for Noto Sans CJK SC
+    (fontconfig answers with its nearest match, often a Latin-only font, so the face must draw Chinese)."""
     for path in (*CJK_FONT_CANDIDATES, _fc_match("Noto Sans CJK SC")):
         if path and Path(path).is_file():
             face = _simplified_chinese_face(path)
-            if face is not None:
+            if face is not None and _draws_chinese(face):
                 return face
     raise FontNotFoundError(
         "no Chinese (CJK) font found for rendering the sample paper; searched "

@@ -36,6 +36,7 @@ from ocr_assets.sample_paper import (
     find_cjk_bold_font,
     find_cjk_font,
     greedy_wrap,
+    missing_glyph,
 )
 
 EVALDATA = Path(__file__).resolve().parents[2] / "shared" / "evaldata"
@@ -286,19 +287,6 @@ def parse_choice_question(raw: str, source: str = "", figure: Path | None = None
     return ChoiceItem(stem, tuple(options), source, figure)  # type: ignore[arg-type]
 
 
-def _missing_glyph(font: ImageFont.FreeTypeFont):
-    """A test for characters the font would draw as the .notdef box."""
-    notdef = bytes(font.getmask("\U0010fffd"))
-    cache: dict[str, bool] = {}
-
-    def missing(char: str) -> bool:
-        if char not in cache:
-            cache[char] = not char.isspace() and bytes(font.getmask(char)) == notdef
-        return cache[char]
-
-    return missing
-
-
 def load_items(question_file: Path, figures_dir: Path, font: CjkFont) -> tuple[list[ChoiceItem], list[ChoiceItem]]:
     """(questions without figures, questions with one figure), each flattened and drawable with `font`."""
     if not question_file.is_file():
@@ -311,7 +299,7 @@ def load_items(question_file: Path, figures_dir: Path, font: CjkFont) -> tuple[l
         raise SynthDataError(
             f"{index_file}: figure index not found; pass figures_dir= / --figures with {FIGURE_INDEX} and its PNGs."
         )
-    missing = _missing_glyph(font.load(24))
+    missing = missing_glyph(font.load(24))
 
     def usable(item: ChoiceItem) -> bool:
         return not any(missing(char) for char in item.stem + "".join(item.options))

@@ -85,6 +85,7 @@ class Question:
     spans: list[Span]
     figures: list[Figure]
     passage: str | None = None  # a reading passage shared with other questions
+    regions: list[Span] = field(default_factory=list)  # one per column the question runs in (spans: one per page)
 
     def to_dict(self) -> dict:
         return {
@@ -241,6 +242,8 @@ class _Draft:
     section: Section | None
     parts: list[_Part] = field(default_factory=list)
     boxes: dict[int, list[float]] = field(default_factory=dict)  # page -> union bbox
+    regions: list[tuple[int, list[float]]] = field(default_factory=list)  # (page, bbox) per column it runs in
+    last_line: TextLine | None = None
     next_option: str = "A"
     next_sub: int = 1
     sub_style: str = ""
@@ -251,6 +254,14 @@ class _Draft:
         self.boxes[page] = list(line.bbox) if box is None else [
             min(box[0], line.x0), min(box[1], line.y0), max(box[2], line.x1), max(box[3], line.y1)
         ]
+        last = self.regions[-1] if self.regions else None
+        # reading on upwards means the next column (or the other half of a spread): a new region
+        if last and last[0] == page and self.last_line is not None and line.y1 >= self.last_line.y0:
+            r = last[1]
+            last[1][:] = [min(r[0], line.x0), min(r[1], line.y0), max(r[2], line.x1), max(r[3], line.y1)]
+        else:
+            self.regions.append((page, list(line.bbox)))
+        self.last_line = line
 
     def container(self) -> _Part:
         """Where plain text goes: the open sub-question, else the stem."""
@@ -471,6 +482,7 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
         spans=[Span(page, box) for page, box in sorted(draft.boxes.items())],
         figures=[],
         passage=passage,
+        regions=[Span(page, box) for page, box in draft.regions],
     )
 
 

@@ -41,25 +41,49 @@ def _drop_specks(ink: np.ndarray, min_area: int = 12) -> np.ndarray:
 
 
 def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
-    """Boxes of drawings: ink that is neither OCR text nor straight rules."""
+    """Boxes of drawings: ink that is neither OCR text nor straight rules.
+
+    Rules are erased only to find where drawings are. A drawing's own straight strokes (a graph's
+    axes, a test tube's sides, the edges of an element card) are then given back: every stroke
+    connected to what is left belongs to that drawing, unless following the strokes leads into a
+    frame or grid around body text, which is not part of any drawing."""
     ink = (gray < INK_THRESHOLD).astype(np.uint8) * 255
     for line in lines:
         x0, y0, x1, y1 = (int(round(v)) for v in line.bbox)
         ink[max(0, y0 - LINE_PAD): y1 + LINE_PAD, max(0, x0 - LINE_PAD): x1 + LINE_PAD] = 0
-    ink = _erase_rules(ink)
-    ink = _drop_specks(ink)
-    merged = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (MERGE_GAP, MERGE_GAP)))
+    seeds = _drop_specks(_erase_rules(ink))
+    drawing = _with_own_strokes(ink, seeds, lines)
+    merged = cv2.dilate(drawing, cv2.getStructuringElement(cv2.MORPH_RECT, (MERGE_GAP, MERGE_GAP)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
     boxes = []
     for index in range(1, count):
         x, y, w, h, _ = stats[index]
         if w < MIN_FIGURE_SIDE or h < MIN_FIGURE_SIDE:
             continue
-        if int(np.count_nonzero(ink[y: y + h, x: x + w])) < MIN_INK_PIXELS:
-            continue
+        if int(np.count_nonzero(seeds[y: y + h, x: x + w])) < MIN_INK_PIXELS:
+            continue  # mostly straight rules: a frame, grid or underline, not a drawing
         pad = MERGE_GAP // 2  # the dilation grew the box; give most of it back
         boxes.append((float(x + pad), float(y + pad), float(x + w - pad), float(y + h - pad)))
     return boxes
+
+
+MAX_DRAWING_SHARE = 0.25  # of the page area: a connected stroke system larger than this is a frame or grid
+
+
+def _with_own_strokes(ink: np.ndarray, seeds: np.ndarray, lines: list[TextLine]) -> np.ndarray:
+    """The seeds plus every ink component (text erased, rules kept) they touch, except components
+    that are page-sized or enclose body text (a table grid or a framed passage)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    height, width = ink.shape
+    keep = np.zeros(count, dtype=bool)
+    for label in np.unique(labels[seeds > 0]):
+        if label == 0:
+            continue
+        x, y, w, h, _ = stats[label]
+        box = (float(x), float(y), float(x + w), float(y + h))
+        if w * h <= MAX_DRAWING_SHARE * width * height and not holds_body_text(box, lines, width, min_lines=1):
+            keep[label] = True
+    return np.where(keep[labels] | (seeds > 0), 255, 0).astype(np.uint8)
 
 
 def _overlaps(a: BBox, b: BBox) -> bool:
@@ -93,17 +117,17 @@ def merge_boxes(boxes: list[BBox], gap: float = 0.0) -> list[BBox]:
     return merged
 
 
-def holds_body_text(box: BBox, lines: list[TextLine], page_width: float) -> bool:
-    """True when a box covers two or more full-length text lines: a text block, not a figure.
+def holds_body_text(box: BBox, lines: list[TextLine], page_width: float, min_lines: int = 2) -> bool:
+    """True when a box covers `min_lines` or more long text lines: a text block, not a figure.
     (The CDLA layout model sometimes calls half a page of questions one 'figure'.)"""
     long_lines = [l for l in lines if _inside(l, box, margin=0) and l.x1 - l.x0 >= 0.3 * page_width]
-    return len(long_lines) >= 2
+    return len(long_lines) >= min_lines
 
 
 QUESTION_TEXT_START = re.compile(r"^\s*(?:[A-H]\s*[.．、]|[（(]\s*[A-H1-9]\s*[)）]|\d{1,2}\s*[.．、]|[①-⑩])")
 
 
-SENTENCE_END = re.compile(r"[。？！；?!;]$")
+SENTENCE_END = re.compile(r"(?:[。？！；?!;]|[（(]\s*[)）])$")  # a sentence or a stem's answer bracket ends here
 
 
 def is_label(line: TextLine) -> bool:

@@ -45,8 +45,9 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
         figures_by_page[result.index] = figures
-    questions = [q.to_dict() for q in extract_questions(pages)]
-    attach_figures(questions, figures_by_page)
+    extracted = extract_questions(pages)
+    questions = [q.to_dict() for q in extracted]
+    attach_figures(questions, figures_by_page, [[(r.page, r.bbox) for r in q.regions] for q in extracted])
     if figures_dir is not None:
         crop_figures(questions, frame_by_index, figures_dir)
     return questions
@@ -75,28 +76,52 @@ def _scaled(lines: list[TextLine], factor: float) -> list[TextLine]:
     return [TextLine(l.text, tuple(v * factor for v in l.bbox), l.confidence) for l in lines]
 
 
-def attach_figures(questions: list[dict], figures_by_page: dict[int, list]) -> None:
-    """Each figure goes to the question beside or above it on its page; its span grows to cover it."""
+def attach_figures(questions: list[dict], figures_by_page: dict[int, list], regions: list[list] | None = None) -> None:
+    """Each figure goes to the question beside or above it on its page, decided on where the text
+    stands: `regions[i]` lists question i's (page, bbox) per column it runs in (default: its spans).
+    Then the owner's span on that page grows to cover the figure."""
+    if regions is None:
+        regions = [[(s["page"], s["bbox"]) for s in q["spans"]] for q in questions]
     for page, figures in figures_by_page.items():
-        for box in figures:
-            cy = (box[1] + box[3]) / 2
-            on_page = [(q, span) for q in questions for span in q["spans"] if span["page"] == page]
-            if not on_page:
-                continue
-            # on a spread or a two-column page, look in the figure's own column first
-            same_column = [(q, sp) for q, sp in on_page if min(sp["bbox"][2], box[2]) - max(sp["bbox"][0], box[0]) > 0]
-            on_page = same_column or on_page
-            containing = [(q, sp) for q, sp in on_page if sp["bbox"][1] <= cy <= sp["bbox"][3]]
-            above = [(q, sp) for q, sp in on_page if sp["bbox"][1] <= box[1]]
-            if containing:
-                owner, span = containing[-1]
-            elif above:
-                owner, span = max(above, key=lambda item: item[1]["bbox"][1])
-            else:
-                owner, span = min(on_page, key=lambda item: item[1]["bbox"][1])
+        on_page = [(q, tuple(box)) for q, q_regions in zip(questions, regions) for p, box in q_regions if p == page]
+        if not on_page:
+            continue
+        owners = [figure_owner(box, [region for _, region in on_page]) for box in figures]
+        for box, index in zip(figures, owners):
+            owner = on_page[index][0]
             owner["figures"].append({"page": page, "bbox": [round(v) for v in box], "image": None})
+            span = next(s for s in owner["spans"] if s["page"] == page)
             span["bbox"] = [round(min(span["bbox"][0], box[0])), round(min(span["bbox"][1], box[1])),
                             round(max(span["bbox"][2], box[2])), round(max(span["bbox"][3], box[3]))]
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def figure_owner(box, spans: list) -> int:
+    """Index of the span (one question's text on this page, x0 y0 x1 y1) a figure belongs to.
+
+    In order: a span in the figure's column that runs beside it (most shared height); a span that
+    ends left of the figure and runs beside it, when it is in the same column as the question above
+    the figure (a picture floated right of a short stem); the nearest question above in the column;
+    the first question below it."""
+    column = [i for i, s in enumerate(spans) if _overlap(s[0], s[2], box[0], box[2]) > 0] or list(range(len(spans)))
+    beside = [i for i in column if _overlap(spans[i][1], spans[i][3], box[1], box[3]) > 0]
+    if beside:
+        return max(beside, key=lambda i: _overlap(spans[i][1], spans[i][3], box[1], box[3]))
+    above = [i for i in column if spans[i][1] <= box[1]]
+    nearest_above = max(above, key=lambda i: spans[i][1]) if above else None
+    left = [i for i in range(len(spans)) if i not in column and spans[i][2] <= box[0]
+            and _overlap(spans[i][1], spans[i][3], box[1], box[3]) > 0]
+    if left:
+        nearest_left = max(left, key=lambda i: spans[i][2])
+        if nearest_above is not None and _overlap(spans[nearest_left][0], spans[nearest_left][2],
+                                                  spans[nearest_above][0], spans[nearest_above][2]) > 0:
+            return nearest_left
+    if nearest_above is not None:
+        return nearest_above
+    return min(column, key=lambda i: spans[i][1])
 
 
 def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figures_dir: Path) -> None:

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 
 from ocr_assets.figures import find_figures, split_figure_text
-from ocr_assets.pipeline import attach_figures
+from ocr_assets.pipeline import attach_figures, figure_owner
 from resources.engines.base import Block, TextLine
 
 W, H = 1240, 1754
@@ -54,3 +54,52 @@ def test_figures_attach_to_the_question_above_and_grow_its_span():
     assert [f["bbox"] for f in questions[1]["figures"]] == [[700, 520, 900, 700]]
     assert questions[0]["spans"][0]["bbox"] == [100, 100, 900, 450]
     assert questions[1]["spans"][0]["bbox"] == [100, 500, 900, 700]
+
+
+def test_a_graph_keeps_its_axes_and_a_tube_its_straight_sides():
+    """Straight strokes are erased only to find drawings; a drawing's own axes come back with it."""
+    gray = np.full((H, W), 255, dtype=np.uint8)
+    cv2.line(gray, (200, 600), (200, 400), 0, 2)  # y axis
+    cv2.line(gray, (200, 600), (450, 600), 0, 2)  # x axis
+    cv2.line(gray, (200, 600), (230, 560), 0, 2)  # a short rise...
+    cv2.line(gray, (230, 560), (420, 560), 0, 2)  # ...then a long flat plateau
+    [figure] = find_figures(gray, [], [], W)
+    x0, y0, x1, y1 = figure
+    assert x0 <= 205 and y0 <= 410 and x1 >= 440 and y1 >= 595
+
+
+def test_a_frame_around_body_text_is_not_given_back_to_a_drawing():
+    gray = np.full((H, W), 255, dtype=np.uint8)
+    cv2.rectangle(gray, (100, 100), (1000, 500), 0, 2)  # a framed reading passage
+    cv2.circle(gray, (850, 420), 50, 0, 3)  # a small drawing inside the frame...
+    cv2.line(gray, (900, 420), (1000, 420), 0, 2)  # ...joined to the frame by a leader line
+    lines = [TextLine("阅读下面的材料，完成第一题到第三题的作答要求", (120, 150 + 60 * i, 780, 180 + 60 * i), 0.99) for i in range(3)]
+    [figure] = find_figures(gray, lines, [], W)
+    assert figure[0] >= 790 and figure[1] >= 360 and figure[3] <= 480  # the drawing, not the whole frame
+
+
+def test_a_figure_floated_right_of_a_short_stem_belongs_to_that_stem():
+    spans = [(100, 500, 980, 560),   # 1: stem and a long option row, above
+             (100, 580, 860, 680)]   # 2: a short stem with the picture to its right
+    assert figure_owner((900, 570, 1100, 900), spans) == 1
+
+
+def test_on_a_two_column_page_a_figure_goes_to_its_own_column():
+    spans = [(100, 900, 580, 1200),   # left column, level with the figure
+             (640, 700, 1100, 800)]   # right column, above the figure
+    assert figure_owner((900, 820, 1100, 1100), spans) == 1
+
+
+def test_a_question_read_on_into_the_next_column_has_a_region_in_each():
+    from ocr_assets.extraction import PageLines, extract_questions
+
+    lines = [
+        TextLine("1．下列说法正确的是", (100, 100, 560, 130), 0.99),
+        TextLine("2．阅读下面的实验过程，回答", (100, 1500, 560, 1530), 0.99),
+        TextLine("A．甲", (100, 1550, 300, 1580), 0.99),
+        TextLine("B．乙", (640, 100, 900, 130), 0.99),  # continues at the top of the right column
+        TextLine("3．计算题", (640, 200, 900, 230), 0.99),
+    ]
+    q1, q2, q3 = extract_questions([PageLines(1, W, H, lines)])
+    assert [r.bbox for r in q2.regions] == [[100, 1500, 560, 1580], [640, 100, 900, 130]]
+    assert len(q2.spans) == 1 and len(q1.regions) == 1

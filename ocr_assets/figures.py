@@ -17,7 +17,7 @@ from resources.engines.base import BBox, Block, TextLine
 
 INK_THRESHOLD = 170  # grey level below which a pixel is ink
 MIN_FIGURE_SIDE = 48  # px at ~150 dpi: smaller ink blobs are specks, bullets or formula marks
-MIN_INK_PIXELS = 150
+MIN_INK_PIXELS = 100
 MERGE_GAP = 18  # px: drawings closer than this are one figure
 LINE_PAD = 3  # px around OCR line boxes when erasing text
 LABEL_MARGIN = 20  # px: a short text line this close to a drawing is one of its labels
@@ -47,12 +47,13 @@ def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
     axes, a test tube's sides, the edges of an element card) are then given back: every stroke
     connected to what is left belongs to that drawing, unless following the strokes leads into a
     frame or grid around body text, which is not part of any drawing."""
-    ink = (gray < INK_THRESHOLD).astype(np.uint8) * 255
+    raw = (gray < INK_THRESHOLD).astype(np.uint8) * 255
+    ink = raw.copy()
     for line in lines:
         x0, y0, x1, y1 = (int(round(v)) for v in line.bbox)
         ink[max(0, y0 - LINE_PAD): y1 + LINE_PAD, max(0, x0 - LINE_PAD): x1 + LINE_PAD] = 0
     seeds = _drop_specks(_erase_rules(ink))
-    drawing = _with_own_strokes(ink, seeds, lines)
+    drawing = _with_own_strokes(raw, seeds, lines)
     merged = cv2.dilate(drawing, cv2.getStructuringElement(cv2.MORPH_RECT, (MERGE_GAP, MERGE_GAP)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
     boxes = []
@@ -75,13 +76,14 @@ def _with_own_strokes(ink: np.ndarray, seeds: np.ndarray, lines: list[TextLine])
     that are page-sized or enclose body text (a table grid or a framed passage)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     height, width = ink.shape
+    text_width = column_width(width, height)
     keep = np.zeros(count, dtype=bool)
     for label in np.unique(labels[seeds > 0]):
         if label == 0:
             continue
         x, y, w, h, _ = stats[label]
         box = (float(x), float(y), float(x + w), float(y + h))
-        if w * h <= MAX_DRAWING_SHARE * width * height and not holds_body_text(box, lines, width, min_lines=1):
+        if w * h <= MAX_DRAWING_SHARE * width * height and not holds_body_text(box, lines, text_width, min_lines=1):
             keep[label] = True
     return np.where(keep[labels] | (seeds > 0), 255, 0).astype(np.uint8)
 
@@ -137,13 +139,39 @@ def is_label(line: TextLine) -> bool:
     return len(text) <= LABEL_MAX_CHARS and not QUESTION_TEXT_START.match(text) and not SENTENCE_END.search(text)
 
 
-def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Block], page_width: float) -> list[BBox]:
+def _area(box: BBox) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _best_of_overlapping(blocks: list[Block]) -> list[BBox]:
+    """Non-maximum suppression: of two layout figures mostly covering the same drawing (one tight,
+    one wider and padded with empty page) keep the more confident."""
+    kept: list[BBox] = []
+    for block in sorted(blocks, key=lambda b: -b.score):
+        box = block.bbox
+        if all(
+            _area((max(box[0], k[0]), max(box[1], k[1]), min(box[2], k[2]), min(box[3], k[3])))
+            < 0.6 * min(_area(box), _area(k))
+            for k in kept
+        ):
+            kept.append(box)
+    return kept
+
+
+def column_width(page_width: float, page_height: float) -> float:
+    """What a full text line spans: the page, or half of it on a landscape two-page spread."""
+    return page_width / 2 if page_width > page_height else page_width
+
+
+def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Block], page_width: float,
+                 page_height: float = 0.0) -> list[BBox]:
     """Figure boxes on one page: layout-model figures and image drawings, merged, each grown to
-    cover its own labels."""
-    boxes = [
-        b.bbox for b in blocks
-        if b.label == "figure" and b.score >= 0.5 and not holds_body_text(b.bbox, lines, page_width)
-    ]
+    cover its own labels. A layout-model figure over a line of body text is a text block."""
+    text_width = column_width(page_width, page_height)
+    boxes = _best_of_overlapping([
+        b for b in blocks
+        if b.label == "figure" and b.score >= 0.5 and not holds_body_text(b.bbox, lines, text_width, min_lines=1)
+    ])
     if gray is not None:
         boxes += drawings_in_image(gray, lines)
     figures = merge_boxes(boxes)

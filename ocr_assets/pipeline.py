@@ -64,7 +64,7 @@ def image_findings(structure: PageStructure, frame: Frame | None) -> tuple[list[
     if frame is not None and frame.path is not None:
         with Image.open(frame.path) as image:
             gray = np.asarray(image.convert("L"))
-    figures = [tuple(round(v / scale, 1) for v in box) for box in find_figures(gray, lines, blocks, structure.width * scale)]
+    figures = [tuple(round(v / scale, 1) for v in box) for box in find_figures(gray, lines, blocks, structure.width * scale, structure.height * scale)]
     if gray is None:
         return figures, [], []
     blanks = _scaled(find_blanks(gray, lines), 1 / scale)
@@ -99,6 +99,12 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
+def _runs_beside(span, box) -> bool:
+    """The two share a fair part of their height (touching edges do not count)."""
+    shared = _overlap(span[1], span[3], box[1], box[3])
+    return shared > 0.2 * min(span[3] - span[1], box[3] - box[1])
+
+
 def figure_owner(box, spans: list) -> int:
     """Index of the span (one question's text on this page, x0 y0 x1 y1) a figure belongs to.
 
@@ -107,13 +113,12 @@ def figure_owner(box, spans: list) -> int:
     the figure (a picture floated right of a short stem); the nearest question above in the column;
     the first question below it."""
     column = [i for i, s in enumerate(spans) if _overlap(s[0], s[2], box[0], box[2]) > 0] or list(range(len(spans)))
-    beside = [i for i in column if _overlap(spans[i][1], spans[i][3], box[1], box[3]) > 0]
+    beside = [i for i in column if _runs_beside(spans[i], box)]
     if beside:
         return max(beside, key=lambda i: _overlap(spans[i][1], spans[i][3], box[1], box[3]))
     above = [i for i in column if spans[i][1] <= box[1]]
     nearest_above = max(above, key=lambda i: spans[i][1]) if above else None
-    left = [i for i in range(len(spans)) if i not in column and spans[i][2] <= box[0]
-            and _overlap(spans[i][1], spans[i][3], box[1], box[3]) > 0]
+    left = [i for i in range(len(spans)) if i not in column and spans[i][2] <= box[0] and _runs_beside(spans[i], box)]
     if left:
         nearest_left = max(left, key=lambda i: spans[i][2])
         if nearest_above is not None and _overlap(spans[nearest_left][0], spans[nearest_left][2],

@@ -90,15 +90,91 @@ def _intersection(a, b) -> float:
 
 
 def figure_attached(gt_box, gt_boxes_of_question, predicted_boxes) -> bool:
-    """A ground-truth figure is attached when one of the same question's predicted figures covers at
-    least half of it without being much larger than all of that question's figures together (several
-    small pictures of one question, e.g. one per option, may come out as one crop)."""
+    """A ground-truth figure is attached when the same question's predicted figures over it cover at
+    least half of it, none of them much larger than all of that question's figures together. One crop
+    may hold several small pictures (one per option), and one picture may come out as a few crops
+    (two element cards drawn as one embedded image)."""
     together = (min(b[0] for b in gt_boxes_of_question), min(b[1] for b in gt_boxes_of_question),
                 max(b[2] for b in gt_boxes_of_question), max(b[3] for b in gt_boxes_of_question))
-    return any(
-        _intersection(p, gt_box) >= 0.5 * _area(gt_box) and _area(p) <= 3 * _area(together)
-        for p in predicted_boxes
+    over = [p for p in predicted_boxes if _intersection(p, gt_box) > 0 and _area(p) <= 3 * _area(together)]
+    return sum(_intersection(p, gt_box) for p in over) >= 0.5 * _area(gt_box)
+
+
+# ---- the ground truth read as the issue defines a question ----------------------------------------
+# The *.layout_questions.json files were derived from text layers with heuristic spans (MANIFEST.md,
+# "Known limits"): a question's text runs on through the page header, an answer key or the reading
+# passage of the next questions, and a watermark or logo counts as a figure of every question it
+# touches. The issue asks for the opposite (furniture dropped, passages attached to the questions
+# that use them), so by default a question is scored on its own text and figures.
+
+FURNITURE_MIN_PAGES = 3
+FURNITURE_MIN_CHARS = 6
+FURNITURE_Y_TOLERANCE = 0.02  # of the page height
+
+
+def _furniture_lines(gt: dict) -> set[str]:
+    """Texts printed at the same height on three or more pages: headers, footers, site banners."""
+    seen: dict[str, list[tuple[int, float]]] = {}
+    for page in gt["pages"]:
+        for line in page["lines"]:
+            key = normalise(line["text"])
+            if len(key) >= FURNITURE_MIN_CHARS:
+                seen.setdefault(key, []).append((page["page"], line["bbox"][1] / page["height"]))
+    furniture = set()
+    for key, where in seen.items():
+        for _, y in where:
+            pages = {p for p, other in where if abs(other - y) <= FURNITURE_Y_TOLERANCE}
+            if len(pages) >= FURNITURE_MIN_PAGES:
+                furniture.add(key)
+                break
+    return furniture
+
+
+def _furniture_figures(gt: dict) -> set[tuple]:
+    """Figure boxes repeated at the same place on three or more pages: watermarks and logos."""
+    pages_of: dict[tuple, set[int]] = {}
+    for page in gt["pages"]:
+        for box in page["figures"]:
+            pages_of.setdefault(tuple(round(v / 4) for v in box), set()).add(page["page"])
+    return {key for key, pages in pages_of.items() if len(pages) >= FURNITURE_MIN_PAGES}
+
+
+def spec_ground_truth(gt: dict) -> tuple[dict, dict]:
+    """(ground truth with each question's text and figures as the issue defines them, what changed)."""
+    from ocr_assets.extraction import ANSWER_KEY_HEADING, PASSAGE_HEADING
+
+    furniture = _furniture_lines(gt)
+    furniture_texts = sorted(
+        {line["text"].strip() for page in gt["pages"] for line in page["lines"] if normalise(line["text"]) in furniture},
+        key=len, reverse=True,
     )
+    logo_boxes = _furniture_figures(gt)
+    changed = {"furniture_lines": 0, "furniture_figures": 0, "passages_cut": 0, "answer_keys_cut": 0}
+    questions = []
+    for q in gt["questions"]:
+        parts, cut = [], False
+        for n, part in enumerate(q["parts"]):
+            text = part["text"]
+            for furniture_text in furniture_texts:
+                if furniture_text in text:
+                    changed["furniture_lines"] += text.count(furniture_text)
+                    text = text.replace(furniture_text, "")
+            kept_lines = []
+            for i, line in enumerate(text.split("\n")):
+                first_line = n == 0 and i == 0
+                if not first_line and (PASSAGE_HEADING.search(line) or ANSWER_KEY_HEADING.search(line)):
+                    changed["passages_cut" if PASSAGE_HEADING.search(line) else "answer_keys_cut"] += 1
+                    cut = True
+                    break
+                kept_lines.append(line)
+            figures = [b for b in part["figures"] if tuple(round(v / 4) for v in b) not in logo_boxes]
+            changed["furniture_figures"] += len(part["figures"]) - len(figures)
+            if any(l.strip() for l in kept_lines) or figures:
+                parts.append(part | {"text": "\n".join(kept_lines), "figures": figures})
+            if cut:
+                break
+        questions.append(q | {"parts": parts})
+    return gt | {"questions": questions}, changed
 
 
 def score_paper(predicted: list[dict], gt: dict) -> dict:

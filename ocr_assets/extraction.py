@@ -8,7 +8,7 @@ decimals at a line start stay text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from resources.engines.base import TextLine
 
@@ -234,6 +234,8 @@ class _Part:
     pieces: list[str] = field(default_factory=list)
     style: str = ""  # sub-questions: "paren" or "circled"
     x0: float = 0.0  # options: where the label stands, to tell a wrapped option line from stem text
+    last_line: TextLine | None = None  # options: the line its text last came from
+    gap_at: int | None = None  # options: first piece that stood after a wide gap on the same row
 
 
 @dataclass
@@ -434,14 +436,26 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
     if labels:
         draft.container().pieces.append(text[: labels[0][0]])
         for (start, end, label), following in zip(labels, labels[1:] + [(len(text), 0, "")]):
-            draft.parts.append(_Part("option", label, [text[end:following[0]]], x0=line.x0))
+            draft.parts.append(_Part("option", label, [text[end:following[0]]], x0=line.x0, last_line=line))
         draft.next_option = _next_label(labels[-1][2])
         return
     option = draft.last_option()
     if option is not None and (not draft.has_sub_questions() or line.x0 > option.x0 + 0.5 * line.height):
+        if option.gap_at is None and _after_wide_gap(option, line):
+            option.gap_at = len(option.pieces)  # perhaps the next option, its label unread (see _finish)
         option.pieces.append(text)  # a wrapped option line
+        option.last_line = line
         return
     draft.container().pieces.append(text)
+
+
+def _after_wide_gap(option: _Part, line: TextLine) -> bool:
+    """The line stands on the same row as the option's last line, after a gap wider than two characters."""
+    last = option.last_line
+    if last is None:
+        return False
+    same_row = abs((line.y0 + line.y1) / 2 - (last.y0 + last.y1) / 2) < 0.5 * min(line.height, last.height)
+    return same_row and line.x0 - last.x1 > 2 * line.height
 
 
 def _opens_sub_question(draft: _Draft, sub: tuple[str, int, str, str]) -> bool:
@@ -459,10 +473,27 @@ def _next_label(label: str) -> str:
 # ---- a finished draft becomes a Question ---------------------------------------------------------------
 
 
+def _split_unread_labels(parts: list[_Part]) -> list[_Part]:
+    """"A. 甲 ⎵⎵⎵ 乙" then "C. 丙": the detector cut "B." off, so the text after A's wide gap is B.
+    (With B read, the same gap is just two columns of one option: "A. 臣子之恭也 ⎵⎵ 将有以为也".)"""
+    out: list[_Part] = []
+    options = [p for p in parts if p.kind == "option"]
+    following = {id(a): b for a, b in zip(options, options[1:])}
+    for part in parts:
+        nxt = following.get(id(part))
+        missing = _next_label(part.label) if part.kind == "option" else ""
+        if part.gap_at and nxt is not None and missing and _next_label(missing) == nxt.label:
+            out.append(replace(part, pieces=part.pieces[: part.gap_at], gap_at=None))
+            out.append(replace(part, label=missing, pieces=part.pieces[part.gap_at:], gap_at=None))
+        else:
+            out.append(part)
+    return out
+
+
 def _finish(draft: _Draft, passage: str | None = None) -> Question:
-    parts = _fold_statement_lists(draft.parts)
+    parts = _fold_statement_lists(_split_unread_labels(draft.parts))
     stem = join_text([piece for part in parts if part.kind == "stem" for piece in part.pieces])
-    options = [Option(p.label, join_text(p.pieces)) for p in parts if p.kind == "option"]
+    options = _with_unread_labels([Option(p.label, join_text(p.pieces)) for p in parts if p.kind == "option"])
     subs = [SubQuestion(p.label, join_text(p.pieces)) for p in parts if p.kind == "sub"]
     all_text = join_text([piece for part in parts for piece in part.pieces])
     kind = question_type(draft.section, stem, options, subs, all_text)
@@ -484,6 +515,19 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
         passage=passage,
         regions=[Span(page, box) for page, box in draft.regions],
     )
+
+
+def _with_unread_labels(options: list[Option]) -> list[Option]:
+    """Picture options (A.[pic] B.[pic] …) whose letter OCR did not read: A, B, D becomes A, B, C, D
+    with an empty C, when the options around the gap carry no text either (their content is a picture)."""
+    filled: list[Option] = []
+    for option in options:
+        if filled and _next_label(filled[-1].label) != option.label and not filled[-1].text and not option.text:
+            missing = _next_label(filled[-1].label)
+            if missing and _next_label(missing) == option.label:
+                filled.append(Option(missing, ""))
+        filled.append(option)
+    return filled
 
 
 def section_default_score(section: Section | None, kind: str) -> float | None:

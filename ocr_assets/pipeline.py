@@ -13,7 +13,13 @@ from ocr_assets.extraction import PageLines, extract_questions
 from ocr_assets.figures import find_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import enumerate_pages
-from ocr_assets.reading_order import drop_page_furniture, furniture_key, reading_order, repeated_furniture
+from ocr_assets.reading_order import (
+    drop_page_furniture,
+    furniture_key,
+    in_repeat_band,
+    reading_order,
+    repeated_furniture,
+)
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
 from ocr_assets.tables import Table, find_tables, replace_table_lines
@@ -41,7 +47,7 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         body, _ = split_figure_text(s.lines, figures)
         body += [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
         body = replace_table_lines(body, tables)
-        body = [line for line in body if furniture_key(line.text) not in running]
+        body = [line for line in body if not (in_repeat_band(line, s.height) and furniture_key(line.text) in running)]
         lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
         figures_by_page[result.index] = figures

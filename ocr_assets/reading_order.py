@@ -148,12 +148,19 @@ def repeated_furniture(pages: list[tuple[list[TextLine], int]]) -> set[str]:
     seen: dict[str, set[int]] = {}
     for number, (lines, height) in enumerate(pages):
         for line in lines:
-            centre = _centre_y(line)
-            if REPEAT_BAND_SHARE * height < centre < (1 - REPEAT_BAND_SHARE) * height:
-                continue
-            seen.setdefault(furniture_key(line.text), set()).add(number)
+            if in_repeat_band(line, height):
+                seen.setdefault(furniture_key(line.text), set()).add(number)
     needed = max(2, REPEAT_MIN_PAGES_SHARE * len(pages))
-    return {key for key, where in seen.items() if key and len(where) >= needed}
+    return {key for key, where in seen.items() if len(key) >= FURNITURE_MIN_CHARS and len(where) >= needed}
+
+
+FURNITURE_MIN_CHARS = 3  # "C." of "C. 15" and "C. 5" is an option label, not a running header
+
+
+def in_repeat_band(line: TextLine, height: int) -> bool:
+    """In the top or bottom band where running headers and footers stand."""
+    centre = _centre_y(line)
+    return not REPEAT_BAND_SHARE * height < centre < (1 - REPEAT_BAND_SHARE) * height
 
 
 def furniture_key(text: str) -> str:

@@ -48,3 +48,38 @@ def test_figure_attached_by_coverage_but_not_by_a_page_sized_box():
     assert figure_attached(gt_boxes[0], gt_boxes, [(90, 90, 410, 210)])  # one crop for both pictures
     assert not figure_attached(gt_boxes[0], gt_boxes, [(150, 150, 250, 250)])  # covers a quarter
     assert not figure_attached(gt_boxes[0], gt_boxes, [(0, 0, 1240, 1754)])  # the whole page
+
+
+def test_a_figure_split_into_crops_is_attached_when_the_crops_cover_it_together():
+    from ocr_assets.evaluation import figure_attached
+
+    cards = (100, 100, 420, 260)  # two element cards drawn as one embedded picture
+    assert figure_attached(cards, [cards], [(105, 110, 250, 255), (270, 110, 415, 255)])
+    assert not figure_attached(cards, [cards], [(105, 110, 250, 255)])  # one card is not the figure
+
+
+def test_ground_truth_is_read_as_the_issue_defines_a_question():
+    """Silver ground truth runs a question on through a site banner, the next questions' reading
+    passage and the answer key, and counts the watermark as every page's figure."""
+    from ocr_assets.evaluation import spec_ground_truth
+
+    banner = "24 小时咨询热线：4006 500 666"
+    watermark = [100, 600, 1100, 1100]
+    pages = [{"page": n, "width": 1240, "height": 1754, "figures": [watermark, [200, 200, 400, 400]] if n == 1 else [watermark],
+              "lines": [{"text": banner, "bbox": [400, 120, 1100, 146]}, {"text": f"正文{n}", "bbox": [100, 300, 900, 330]}]}
+             for n in (1, 2, 3)]
+    gt = {"pages": pages, "questions": [
+        {"qnum": 10, "parts": [
+            {"page": 1, "bbox": [0, 0, 1, 1], "figures": [watermark, [200, 200, 400, 400]],
+             "text": f"10．概括本段的意思。{banner}\n（二）阅读下列文字，完成11～15题\n捡烂纸的老头"},
+            {"page": 2, "bbox": [0, 0, 1, 1], "figures": [watermark], "text": "passage continues"}]},
+        {"qnum": 26, "parts": [{"page": 3, "bbox": [0, 0, 1, 1], "figures": [watermark],
+                                "text": "26．作文（60分）\n语文试题参考答案\n1．B"}]},
+    ]}
+    spec, changed = spec_ground_truth(gt)
+    ten, twenty_six = spec["questions"]
+    assert [p["text"] for p in ten["parts"]] == ["10．概括本段的意思。"]
+    assert ten["parts"][0]["figures"] == [[200, 200, 400, 400]]  # its own figure stays, the watermark goes
+    assert [p["text"] for p in twenty_six["parts"]] == ["26．作文（60分）"]
+    assert changed == {"furniture_lines": 1, "furniture_figures": 2, "passages_cut": 1, "answer_keys_cut": 1}
+    assert gt["questions"][0]["parts"][0]["text"].endswith("捡烂纸的老头")  # the input is left as it was

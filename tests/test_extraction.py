@@ -201,9 +201,32 @@ def test_option_forms_with_brackets_and_enumeration_comma():
 
 def test_an_option_label_the_ocr_lost_is_skipped_at_a_line_start():
     pictures, glued = extract(["1. 应选用的图标是", "A.", "B.", "D.", "2. 下列属于盐的是", "ANaCl", "B. KNO3"])
-    assert [o.label for o in pictures.options] == ["A", "B", "D"]
+    # picture options: the unread "C." is still listed (its picture is among the question's figures)
+    assert [(o.label, o.text) for o in pictures.options] == [("A", ""), ("B", ""), ("C", ""), ("D", "")]
     assert [(o.label, o.text) for o in glued.options] == [("B", "KNO3")]  # "A" without its dot stays text
     assert glued.stem == "下列属于盐的是ANaCl"
+
+
+def test_an_unread_label_after_a_wide_gap_is_recovered_only_when_the_letter_is_missing():
+    cut = [
+        line("5. 填入横线处的句子，最恰当的是", LEFT, 100),
+        line("A. 阳光和雨露把这石头漂白磨光了", LEFT, 150),
+        line("这石头被阳光和雨露漂白磨光了", LEFT + 500, 150),  # "B." cut off by the detector
+        line("C. 石头是被漂白磨光的 D. 这石头是被磨光了的", LEFT, 200),
+    ]
+    pairs = [
+        line("6. 加点词的意义和用法相同的一组是", LEFT, 300),
+        line("A. 臣子之恭也", LEFT, 350),
+        line("将有以为也", LEFT + 290, 350),  # the second phrase of option A
+        line("B. 及冬，则有边事", LEFT, 400),
+        line("欲苟顺私情", LEFT + 290, 400),
+    ]
+    first, second = extract_questions([PageLines(1, WIDTH, HEIGHT, cut + pairs)])
+    assert [(o.label, o.text) for o in first.options] == [
+        ("A", "阳光和雨露把这石头漂白磨光了"), ("B", "这石头被阳光和雨露漂白磨光了"),
+        ("C", "石头是被漂白磨光的"), ("D", "这石头是被磨光了的"),
+    ]
+    assert [(o.label, o.text) for o in second.options] == [("A", "臣子之恭也将有以为也"), ("B", "及冬，则有边事欲苟顺私情")]
 
 
 def test_wrapped_option_text_continues_that_option():

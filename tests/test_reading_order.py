@@ -141,3 +141,14 @@ def test_running_headers_and_footers_repeated_across_pages_are_found():
     running = repeated_furniture([page(1), page(2), page(3)])
     assert "中小学教育网小时咨询热线：" in running and "-共页，当前页是第页-" in running
     assert not any("题目正文" in key for key in running)
+
+
+def test_short_option_rows_at_the_foot_of_pages_are_not_running_footers():
+    """"C. 1" at the bottom of one page and "C. 5" at the bottom of the next are both "C." without their
+    digits; they are options, and the same label higher up must not be dropped either."""
+    from ocr_assets.reading_order import repeated_furniture
+
+    def page(n):
+        return ([TextLine(f"C.{n}", (600, 1600, 680, 1640), 0.9), TextLine(f"D.{n + 1}", (900, 1600, 980, 1640), 0.9)], 1754)
+
+    assert repeated_furniture([page(1), page(5)]) == set()

@@ -15,10 +15,10 @@ from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import enumerate_pages
 from ocr_assets.reading_order import (
     drop_page_furniture,
-    furniture_key,
-    in_repeat_band,
+    is_running_header,
     reading_order,
     repeated_furniture,
+    running_titles,
 )
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
@@ -40,6 +40,7 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     frame_by_index = {f.index: f for f in frames}
     done = [r for r in results if r.structure is not None]
     running = repeated_furniture([(r.structure.lines, r.structure.height) for r in done])
+    titles = running_titles(done[0].structure.lines, done[0].structure.height) if done else []
     pages, figures_by_page = [], {}
     for result in done:
         s = result.structure
@@ -47,7 +48,8 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         body, _ = split_figure_text(s.lines, figures)
         body += [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
         body = replace_table_lines(body, tables)
-        body = [line for line in body if not (in_repeat_band(line, s.height) and furniture_key(line.text) in running)]
+        on_later_page = titles if result is not done[0] else []
+        body = [line for line in body if not is_running_header(line, s.height, running, on_later_page)]
         lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
         figures_by_page[result.index] = figures
@@ -112,26 +114,22 @@ def _runs_beside(span, box) -> bool:
 
 
 def figure_owner(box, spans: list) -> int:
-    """Index of the span (one question's text on this page, x0 y0 x1 y1) a figure belongs to.
+    """Index of the span (one question's text in one column of this page, x0 y0 x1 y1) a figure belongs to.
 
-    In order: a span in the figure's column that runs beside it (most shared height); a span that
-    ends left of the figure and runs beside it, when it is in the same column as the question above
-    the figure (a picture floated right of a short stem); the nearest question above in the column;
-    the first question below it."""
+    The question whose text runs beside the figure (most shared height): in the figure's column, or
+    just left of it in the same text column (a picture floated right of a short stem); else the
+    nearest question above it in its column; else the first one below it."""
     column = [i for i, s in enumerate(spans) if _overlap(s[0], s[2], box[0], box[2]) > 0] or list(range(len(spans)))
-    beside = [i for i in column if _runs_beside(spans[i], box)]
+
+    def in_text_column(i: int) -> bool:  # ends left of the figure, under or over a question of its column
+        return spans[i][2] <= box[0] and any(_overlap(spans[i][0], spans[i][2], spans[j][0], spans[j][2]) > 0 for j in column)
+
+    beside = [i for i in range(len(spans)) if (i in column or in_text_column(i)) and _runs_beside(spans[i], box)]
     if beside:
         return max(beside, key=lambda i: _overlap(spans[i][1], spans[i][3], box[1], box[3]))
     above = [i for i in column if spans[i][1] <= box[1]]
-    nearest_above = max(above, key=lambda i: spans[i][1]) if above else None
-    left = [i for i in range(len(spans)) if i not in column and spans[i][2] <= box[0] and _runs_beside(spans[i], box)]
-    if left:
-        nearest_left = max(left, key=lambda i: spans[i][2])
-        if nearest_above is not None and _overlap(spans[nearest_left][0], spans[nearest_left][2],
-                                                  spans[nearest_above][0], spans[nearest_above][2]) > 0:
-            return nearest_left
-    if nearest_above is not None:
-        return nearest_above
+    if above:
+        return max(above, key=lambda i: spans[i][1])
     return min(column, key=lambda i: spans[i][1])
 
 

@@ -163,6 +163,26 @@ def in_repeat_band(line: TextLine, height: int) -> bool:
     return not REPEAT_BAND_SHARE * height < centre < (1 - REPEAT_BAND_SHARE) * height
 
 
+TITLE_MIN_CHARS = 4
+
+
+def running_titles(first_page: list[TextLine], height: int) -> list[str]:
+    """The paper's title lines: text in the top band of its first page. Later pages often carry the
+    title as a running header ("高三年级第一次质量检测·数学"), even when only one page does."""
+    return [
+        key for line in first_page
+        if _centre_y(line) < REPEAT_BAND_SHARE * height and len(key := furniture_key(line.text)) >= TITLE_MIN_CHARS
+    ]
+
+
+def is_running_header(line: TextLine, height: int, running: set[str], titles: list[str]) -> bool:
+    """A header or footer repeated across pages, or a later page's header that repeats the title."""
+    if not in_repeat_band(line, height):
+        return False
+    key = furniture_key(line.text)
+    return key in running or any(title in key for title in titles)
+
+
 def furniture_key(text: str) -> str:
     return re.sub(r"[\d\s]+", "", text)
 

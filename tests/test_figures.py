@@ -103,3 +103,10 @@ def test_a_question_read_on_into_the_next_column_has_a_region_in_each():
     q1, q2, q3 = extract_questions([PageLines(1, W, H, lines)])
     assert [r.bbox for r in q2.regions] == [[100, 1500, 560, 1580], [640, 100, 900, 130]]
     assert len(q2.spans) == 1 and len(q1.regions) == 1
+
+
+def test_a_figure_beside_a_stem_on_a_spread_goes_to_that_stem_not_to_the_option_row_above():
+    spans = [(637, 117, 951, 157),   # the previous question's last option row, at the top of the column
+             (111, 167, 845, 245),   # a stem with its flowchart floated right
+             (113, 584, 1108, 696)]  # the next question, below
+    assert figure_owner((889, 141, 1165, 493), spans) == 1

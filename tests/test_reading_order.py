@@ -152,3 +152,16 @@ def test_short_option_rows_at_the_foot_of_pages_are_not_running_footers():
         return ([TextLine(f"C.{n}", (600, 1600, 680, 1640), 0.9), TextLine(f"D.{n + 1}", (900, 1600, 980, 1640), 0.9)], 1754)
 
     assert repeated_furniture([page(1), page(5)]) == set()
+
+
+def test_a_later_page_header_that_repeats_the_title_is_furniture():
+    from ocr_assets.reading_order import is_running_header, running_titles
+
+    first = [TextLine("高三年级第一次质量检测", (409, 126, 831, 169), 0.99), TextLine("数学", (552, 172, 688, 227), 0.99),
+             TextLine("1. 已知集合A={1,2}，则", (110, 600, 900, 640), 0.99)]
+    titles = running_titles(first, 1754)
+    assert titles == ["高三年级第一次质量检测"]  # "数学" alone is too short to trust
+    header = TextLine("高三年级第一次质量检测·数学", (480, 52, 760, 86), 0.99)
+    same_words_lower = TextLine("高三年级第一次质量检测·数学", (480, 900, 760, 934), 0.99)
+    assert is_running_header(header, 1754, set(), titles)
+    assert not is_running_header(same_words_lower, 1754, set(), titles)  # only in the header band

@@ -13,6 +13,7 @@ import re
 import cv2
 import numpy as np
 
+from ocr_assets.reading_order import same_row
 from resources.engines.base import BBox, Block, TextLine
 
 INK_THRESHOLD = 170  # grey level below which a pixel is ink
@@ -22,6 +23,7 @@ MERGE_GAP = 18  # px: drawings closer than this are one figure
 LINE_PAD = 3  # px around OCR line boxes when erasing text
 LABEL_MARGIN = 20  # px: a short text line this close to a drawing is one of its labels
 LABEL_MAX_CHARS = 12
+ROW_TEXT_GAP = 2.5  # line heights: a short line closer than this to a long line on its row is part of that text
 
 
 def _erase_rules(ink: np.ndarray) -> np.ndarray:
@@ -64,8 +66,20 @@ def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
         if int(np.count_nonzero(seeds[y: y + h, x: x + w])) < MIN_INK_PIXELS:
             continue  # mostly straight rules: a frame, grid or underline, not a drawing
         pad = MERGE_GAP // 2  # the dilation grew the box; give most of it back
-        boxes.append((float(x + pad), float(y + pad), float(x + w - pad), float(y + h - pad)))
+        box = (float(x + pad), float(y + pad), float(x + w - pad), float(y + h - pad))
+        if not _text_row_strip(box, lines):
+            boxes.append(box)
     return boxes
+
+
+def _text_row_strip(box: BBox, lines: list[TextLine]) -> bool:
+    """A wide, low strip no taller than two text lines is the marks of a printed equation row
+    (=Δ=, arrows, fraction bars) between OCR boxes, not a picture."""
+    if not lines:
+        return False
+    line_height = float(np.median([l.height for l in lines]))
+    height, width = box[3] - box[1], box[2] - box[0]
+    return height < 2 * line_height and width > 6 * height
 
 
 MAX_DRAWING_SHARE = 0.25  # of the page area: a connected stroke system larger than this is a frame or grid
@@ -175,12 +189,13 @@ def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Bl
     if gray is not None:
         boxes += drawings_in_image(gray, lines)
     figures = merge_boxes(boxes)
+    row_text = _continues_a_text_row(lines)
     for _ in range(2):  # labels join a drawing to its labels, which can join two parts of one drawing
         grown = []
         for box in figures:
             for line in lines:
                 # a label sits inside or beside its drawing and is short, unlike a body line
-                if (_near(line.bbox, box, LABEL_MARGIN) and is_label(line)
+                if (_near(line.bbox, box, LABEL_MARGIN) and is_label(line) and id(line) not in row_text
                         and line.x1 - line.x0 < max(200.0, 0.6 * (box[2] - box[0]) + 60)):
                     box = _union(box, line.bbox)
             grown.append(box)
@@ -188,11 +203,35 @@ def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Bl
     return figures
 
 
+def _continues_a_text_row(lines: list[TextLine]) -> set[int]:
+    """ids of short lines that belong to a row of text, not to a drawing: right of an option or
+    question start on the same row (the rest of "C. 反应器2中生成 [picture] 的质量比为9:8"), or close
+    beside a long line of the row ("X是 ______ ，②和③中的溶液…")."""
+    starts = [l for l in lines if QUESTION_TEXT_START.match(l.text.strip())]
+    long_lines = [l for l in lines if len(l.text.strip()) > LABEL_MAX_CHARS]
+
+    def close_beside(a: TextLine, b: TextLine) -> bool:
+        gap = max(a.x0 - b.x1, b.x0 - a.x1)
+        return same_row(a, b) and gap < ROW_TEXT_GAP * max(a.height, b.height)
+
+    return {
+        id(line) for line in lines
+        if any(s is not line and s.x1 <= line.x0 and same_row(s, line) for s in starts)
+        or any(other is not line and close_beside(line, other) for other in long_lines)
+    }
+
+
+def _mostly_within(line: TextLine, box: BBox, share: float = 0.7) -> bool:
+    """Most of the line's width lies inside the box (a sentence that only starts beside a figure is text)."""
+    inside = min(line.x1, box[2] + 2) - max(line.x0, box[0] - 2)
+    return inside >= share * max(line.x1 - line.x0, 1.0)
+
+
 def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[TextLine], list[TextLine]]:
     """(body lines, lines that belong to a figure)."""
     body, labels = [], []
     for line in lines:
-        in_figure = any(_inside(line, box, margin=2) for box in figures)
+        in_figure = any(_inside(line, box, margin=2) and _mostly_within(line, box) for box in figures)
         # option letters between picture options ("A.[pic] B.[pic]") stay question text
         (labels if in_figure and not QUESTION_TEXT_START.match(line.text.strip()) else body).append(line)
     return body, labels

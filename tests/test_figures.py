@@ -110,3 +110,32 @@ def test_a_figure_beside_a_stem_on_a_spread_goes_to_that_stem_not_to_the_option_
              (111, 167, 845, 245),   # a stem with its flowchart floated right
              (113, 584, 1108, 696)]  # the next question, below
     assert figure_owner((889, 141, 1165, 493), spans) == 1
+
+
+def test_text_beside_a_drawing_on_a_text_row_stays_text():
+    """'X是 ______ ，②和③中的溶液…' under a drawing: the short 'X是' opens a sentence, it is no label,
+    and the sentence that only starts beside the drawing is not swallowed by it."""
+    gray = np.full((H, W), 255, dtype=np.uint8)
+    cv2.rectangle(gray, (110, 1240), (190, 1310), 0, 2)  # three beakers
+    cv2.line(gray, (110, 1240), (190, 1310), 0, 2)
+    cv2.rectangle(gray, (280, 1240), (360, 1310), 0, 2)
+    cv2.line(gray, (280, 1240), (360, 1310), 0, 2)
+    lines = [
+        TextLine("X是", (106, 1330, 160, 1362), 0.99),
+        TextLine("，②和③中的溶液分别达到饱和状态还需加入X的质量更大的是", (215, 1332, 841, 1360), 0.99),
+    ]
+    figures = find_figures(gray, lines, [], W, H)
+    assert all(f[3] < 1330 for f in figures)  # 'X是' did not pull the figure down onto the sentence
+    body, labels = split_figure_text(lines, figures)
+    assert labels == [] and body == lines
+
+
+def test_the_marks_of_an_equation_row_are_not_a_figure():
+    gray = np.full((H, W), 255, dtype=np.uint8)
+    for x in range(330, 860, 50):  # =Δ= marks left between the OCR boxes of one equation row
+        cv2.line(gray, (x, 1404), (x + 40, 1404), 0, 2)
+        cv2.line(gray, (x, 1412), (x + 40, 1412), 0, 2)
+        cv2.line(gray, (x + 5, 1404), (x + 20, 1372), 0, 2)  # Δ standing on the =
+        cv2.line(gray, (x + 20, 1372), (x + 35, 1404), 0, 2)
+    lines = [TextLine("生反应①：2KClO3", (108, 1388, 312, 1423), 0.99), TextLine("KCl+2O2↑。试计算：", (881, 1380, 1120, 1425), 0.99)]
+    assert find_figures(gray, lines, [], W, H) == []

@@ -235,3 +235,26 @@ def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[
         # option letters between picture options ("A.[pic] B.[pic]") stay question text
         (labels if in_figure and not QUESTION_TEXT_START.match(line.text.strip()) else body).append(line)
     return body, labels
+
+
+REPEAT_MIN_PAGES_SHARE = 0.4  # as for running headers
+REPEAT_IOU = 0.7
+
+
+def repeated_figures(figures_by_page: dict[int, list[BBox]]) -> set[tuple[int, BBox]]:
+    """(page, box) of figures that stand at the same place on at least 40 % of the pages (and two or
+    more): a site logo or a watermark, not a question's figure."""
+    needed = max(2, REPEAT_MIN_PAGES_SHARE * len(figures_by_page))
+    repeated = set()
+    for page, boxes in figures_by_page.items():
+        for box in boxes:
+            pages = {other for other, others in figures_by_page.items() if any(_iou(box, o) >= REPEAT_IOU for o in others)}
+            if len(pages) >= needed:
+                repeated.add((page, box))
+    return repeated
+
+
+def _iou(a: BBox, b: BBox) -> float:
+    inter = _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+    union = _area(a) + _area(b) - inter
+    return inter / union if union else 0.0

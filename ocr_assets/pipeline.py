@@ -10,7 +10,7 @@ from PIL import Image
 
 from ocr_assets.blanks import find_blanks
 from ocr_assets.extraction import PageLines, extract_questions
-from ocr_assets.figures import find_figures, split_figure_text
+from ocr_assets.figures import find_figures, repeated_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import enumerate_pages
 from ocr_assets.reading_order import (
@@ -41,11 +41,16 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     done = [r for r in results if r.structure is not None]
     running = repeated_furniture([(r.structure.lines, r.structure.height) for r in done])
     titles = running_titles(done[0].structure.lines, done[0].structure.height) if done else []
+    findings = {r.index: image_findings(r.structure, frame_by_index.get(r.index)) for r in done}
+    logos = repeated_figures({index: found[0] for index, found in findings.items()})
     pages, figures_by_page = [], {}
     for result in done:
         s = result.structure
-        figures, blanks, tables = image_findings(s, frame_by_index.get(result.index))
-        body, _ = split_figure_text(s.lines, figures)
+        figures, blanks, tables = findings[result.index]
+        # a logo or watermark on every page is furniture: it and the text OCR reads inside it go
+        page_logos = [box for box in figures if (result.index, box) in logos]
+        figures = [box for box in figures if (result.index, box) not in logos]
+        body, _ = split_figure_text(split_figure_text(s.lines, page_logos)[0], figures)
         body += [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
         body = replace_table_lines(body, tables)
         on_later_page = titles if result is not done[0] else []

@@ -151,7 +151,36 @@ def repeated_furniture(pages: list[tuple[list[TextLine], int]]) -> set[str]:
             if in_repeat_band(line, height):
                 seen.setdefault(furniture_key(line.text), set()).add(number)
     needed = max(2, REPEAT_MIN_PAGES_SHARE * len(pages))
-    return {key for key, where in seen.items() if len(key) >= FURNITURE_MIN_CHARS and len(where) >= needed}
+    keys = {key for key, where in seen.items() if len(key) >= FURNITURE_MIN_CHARS and len(where) >= needed}
+    return keys | _repeated_fragments(pages, max(3, needed))
+
+
+FRAGMENT_MAX_CHARS = 4
+
+
+def _repeated_fragments(pages: list[tuple[list[TextLine], int]], needed: float) -> set[str]:
+    """Position keys of short fragments standing at the same place in the band on most pages, whatever
+    OCR read there ("9" on one page, "39" on the next): the pieces of a logo."""
+    fragments = [
+        (number, line) for number, (lines, height) in enumerate(pages) for line in lines
+        if in_repeat_band(line, height) and len(line.text.strip()) <= FRAGMENT_MAX_CHARS
+    ]
+    keys = set()
+    for number, line in fragments:
+        pages_with_it = {other for other, candidate in fragments if _iou(line.bbox, candidate.bbox) >= 0.5}
+        if len(pages_with_it) >= needed:
+            keys.add(position_key(line))
+    return keys
+
+
+def position_key(line: TextLine) -> str:
+    return "@{:.0f},{:.0f},{:.0f},{:.0f}".format(*line.bbox)
+
+
+def _iou(a, b) -> float:
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 FURNITURE_MIN_CHARS = 3  # "C." of "C. 15" and "C. 5" is an option label, not a running header
@@ -180,7 +209,7 @@ def is_running_header(line: TextLine, height: int, running: set[str], titles: li
     if not in_repeat_band(line, height):
         return False
     key = furniture_key(line.text)
-    return key in running or any(title in key for title in titles)
+    return key in running or position_key(line) in running or any(title in key for title in titles)
 
 
 def furniture_key(text: str) -> str:

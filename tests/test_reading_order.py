@@ -165,3 +165,24 @@ def test_a_later_page_header_that_repeats_the_title_is_furniture():
     same_words_lower = TextLine("高三年级第一次质量检测·数学", (480, 900, 760, 934), 0.99)
     assert is_running_header(header, 1754, set(), titles)
     assert not is_running_header(same_words_lower, 1754, set(), titles)  # only in the header band
+
+
+def test_logo_fragments_read_differently_on_each_page_are_furniture():
+    from ocr_assets.reading_order import is_running_header, repeated_furniture
+
+    readings = ["9", "39", "g", "9"]
+    pages = [([TextLine(text, (159 + n, 84 + n, 212 - n, 130), 0.6), TextLine(f"{n + 1}. 题目正文", (100, 220, 900, 250), 0.99),
+               TextLine("A.3", (100, 300, 160, 330), 0.99) if n < 2 else TextLine("B.4", (400, 300, 460, 330), 0.99)], 1754)
+             for n, text in enumerate(readings)]
+    running = repeated_furniture(pages)
+    logo_on_page_2 = pages[1][0][0]
+    assert is_running_header(logo_on_page_2, 1754, running, [])
+    assert not is_running_header(pages[0][0][2], 1754, running, [])  # an option at one spot on two pages is text
+
+
+def test_a_figure_at_the_same_place_on_most_pages_is_a_logo():
+    from ocr_assets.figures import repeated_figures
+
+    logo, drawing = (131, 74, 390, 141), (200, 600, 500, 900)
+    found = repeated_figures({1: [logo, drawing], 2: [(133, 75, 391, 140)], 3: [logo], 4: []})
+    assert (1, logo) in found and (2, (133, 75, 391, 140)) in found and (1, drawing) not in found

@@ -72,6 +72,9 @@ def find_tables(gray: np.ndarray, lines: list[TextLine]) -> list[Table]:
             ["".join(l.text for l in sorted(cells.get((r, c), []), key=lambda l: (l.y0, l.x0))) for c in range(n_cols)]
             for r in range(n_rows)
         ]
+        filled_columns = sum(1 for c in range(n_cols) if any(row[c] for row in rows))
+        if filled_columns < 2:
+            continue  # text in one column only: a page border or a frame around ruled answer lines
         tables.append(Table(box, [row for row in rows if any(row)]))
     return tables
 

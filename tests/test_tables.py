@@ -29,3 +29,15 @@ def test_a_ruled_grid_becomes_one_markdown_table_where_it_stands():
     kept = replace_table_lines(lines, [table])
     assert [l.text for l in kept] == ["类别：弱酸性饮料", "1. 下列实验方案中，能达到目的的是", table.markdown()]
     assert kept[-1].bbox[1] <= 200 and kept[-1].bbox[3] >= 320
+
+
+def test_a_page_border_around_ruled_answer_lines_is_not_a_table():
+    """A scanned worksheet: the page's border and the long answer rules form a 'grid' whose text all
+    sits in one column. It is not a table (it would swallow every question on the page)."""
+    gray = np.full((1754, 1240), 255, dtype=np.uint8)
+    cv2.rectangle(gray, (20, 20), (1220, 1734), 0, 3)
+    for y in range(200, 1600, 200):
+        cv2.line(gray, (20, y), (1220, y), 0, 2)
+    cv2.line(gray, (1100, 20), (1100, 1734), 0, 2)  # a ruled margin down the right
+    lines = [TextLine(f"{37 + i}. 一想到那些濒危动物我就很伤心。", (80, 120 + 200 * i, 700, 160 + 200 * i), 0.99) for i in range(7)]
+    assert find_tables(gray, lines) == []

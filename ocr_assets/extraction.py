@@ -18,13 +18,14 @@ OPTION_LABELS = "ABCDEFGH"
 
 # 一、选择题（本题共8小题，每小题2分，共16分） or 一、选择题：本题…: a Chinese numeral and a short title.
 SECTION_HEADING = re.compile(
-    rf"^\s*([{CHINESE_NUMERALS}]{{1,3}})\s*[、.．]\s*([^（(：:，,。]{{1,16}}?)\s*(?:[（(：:].*)?$"
+    rf"^\s*([{CHINESE_NUMERALS}]{{1,3}})\s*[、.．]\s*([^（(：:，,。]{{1,16}}?)\s*(?:[（(：:，,。].*)?$"
 )
 # Words a section title is made of (…题, 语言文字运用, 现代文阅读, 作文); other "一、…" lines are text.
-SECTION_TITLE = re.compile(r"题$|选择|填空|解答|计算|实验|探究|阅读|运用|作文|写作|默写|听力|积累|综合|应用")
+SECTION_TITLE = re.compile(r"题$|选择|填空|解答|计算|实验|探究|阅读|运用|作文|写作|默写|听力|积累|综合|应用|听录音|选出|判断")
 SECTION_SCORE = re.compile(r"(选择题)?每小?题\s*(\d+(?:\.\d+)?)\s*分")  # "其中选择题每小题3分" scores choices only
 # OCR reads the digit 1 as l or | now and then; ".", "．" and "、" all end a question number.
-QUESTION_START = re.compile(r"^\s*([0-9０-９l|]{1,3})\s*([.．、])\s*(.*)$", re.S)
+# Primary-school papers put the answer bracket first: "（　）1. A. morning", answered "( C )1."
+QUESTION_START = re.compile(r"^\s*(?:[（(]\s*[A-H√×✓✗]?\s*[)）]\s*)?([0-9０-９l|]{1,3})\s*([.．、])\s*(.*)$", re.S)
 CHINESE_QUESTION_START = re.compile(rf"^\s*第\s*([{CHINESE_NUMERALS}]{{1,3}})\s*题\s*[.．、:：]?\s*(.*)$", re.S)
 YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")  # "10.2022年…" is question 10, "1.5cm" is a decimal
 SUB_QUESTION_START = re.compile(rf"^\s*(?:[（(]\s*(\d{{1,2}})\s*[)）]|([{CIRCLED_NUMBERS}]))\s*(.*)$", re.S)
@@ -117,6 +118,9 @@ def parse_section_heading(text: str) -> Section | None:
     match = SECTION_HEADING.match(text)
     if not match or not SECTION_TITLE.search(match.group(2).strip()):
         return None
+    after_title = text[match.end(2):].lstrip()[:1]
+    if after_title in "，,。" and after_title and not STATED_SCORE.search(text):
+        return None  # "一、用化学用语填空，回答…" is an item; "一、听录音，选出…。（10分）" states its points
     name = f"{match.group(1)}、{match.group(2).strip()}"
     score = SECTION_SCORE.search(text)
     if score is None:

@@ -67,9 +67,23 @@ def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
             continue  # mostly straight rules: a frame, grid or underline, not a drawing
         pad = MERGE_GAP // 2  # the dilation grew the box; give most of it back
         box = (float(x + pad), float(y + pad), float(x + w - pad), float(y + h - pad))
-        if not _text_row_strip(box, lines):
+        if not _text_row_strip(box, lines) and not _formula_on_text(box, lines):
             boxes.append(box)
     return boxes
+
+
+def _formula_on_text(box: BBox, lines: list[TextLine]) -> bool:
+    """Ink no taller than a couple of text lines that OCR boxes largely cover: the radical sign, fraction
+    bar or exponent of a formula the OCR read around (an option "π ≈ n√(1 − cos 180°/n)"), not a picture."""
+    if not lines:
+        return False
+    line_height = float(np.median([l.height for l in lines]))
+    if box[3] - box[1] > 2.5 * line_height:
+        return False
+    covered = sum(
+        _area((max(box[0], l.x0), max(box[1], l.y0), min(box[2], l.x1), min(box[3], l.y1))) for l in lines
+    )
+    return covered >= 0.3 * _area(box)
 
 
 def _text_row_strip(box: BBox, lines: list[TextLine]) -> bool:

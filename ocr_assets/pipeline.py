@@ -15,6 +15,7 @@ from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import enumerate_pages
 from ocr_assets.reading_order import (
     drop_page_furniture,
+    in_side_margin,
     is_running_header,
     reading_order,
     repeated_furniture,
@@ -48,8 +49,9 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         s = result.structure
         figures, blanks, tables = findings[result.index]
         # a logo or watermark on every page is furniture: it and the text OCR reads inside it go
-        page_logos = [box for box in figures if (result.index, box) in logos]
-        figures = [box for box in figures if (result.index, box) not in logos]
+        # so are the boxes of a binding margin (座位号 □□, 准考证号 □□□)
+        page_logos = [box for box in figures if (result.index, box) in logos or in_side_margin(box, s.width)]
+        figures = [box for box in figures if box not in page_logos]
         body, _ = split_figure_text(split_figure_text(s.lines, page_logos)[0], figures)
         body += [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
         body = replace_table_lines(body, tables)
@@ -99,8 +101,11 @@ def attach_figures(questions: list[dict], figures_by_page: dict[int, list], regi
         on_page = [(q, tuple(box)) for q, q_regions in zip(questions, regions) for p, box in q_regions if p == page]
         if not on_page:
             continue
+        first_page = page == min(figures_by_page)
         owners = [figure_owner(box, [region for _, region in on_page]) for box in figures]
         for box, index in zip(figures, owners):
+            if first_page and box[3] <= min(region[1] for _, region in on_page):
+                continue  # above every question of the paper: the title's artwork or a score table
             owner = on_page[index][0]
             owner["figures"].append({"page": page, "bbox": [round(v) for v in box], "image": None})
             span = next(s for s in owner["spans"] if s["page"] == page)

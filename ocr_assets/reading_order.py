@@ -28,7 +28,7 @@ SITE_WATERMARK = re.compile(
     r"第一试卷网|shijuan1\s*\.\s*com|试卷网|学科网|zxxk|组卷网|21世纪教育网|21cnjy|jb1000|正确云|菁优网|jyeoo", re.I
 )
 # Generic footer phrases, only trusted inside the top/bottom bands.
-MARGIN_WATERMARK = re.compile(r"提供下载|版权所有|原创精品|精品资源|www\.\S+|\S+\.(?:com|cn|net)\b", re.I)
+MARGIN_WATERMARK = re.compile(r"提供下载|版权所有|原创精品|精品资源|公众号|www\.\S+|\S+\.(?:com|cn|net)\b", re.I)
 SENTENCE_PUNCTUATION = re.compile(r"[。？！；]")
 
 
@@ -40,11 +40,12 @@ MIN_FULL_LINES = 3  # each column holds at least this many lines at least half i
 
 def reading_order(lines: list[TextLine], width: int, height: int) -> list[TextLine]:
     """Columns left to right (recursively), rows top to bottom, lines within a row left to right."""
-    return _order_region(lines, width)
+    spread_middle = width / 2 if width > height else None  # a landscape page is usually two pages side by side
+    return _order_region(lines, width, spread_middle=spread_middle)
 
 
-def _order_region(lines: list[TextLine], page_width: int, depth: int = 0) -> list[TextLine]:
-    gutter = find_gutter(lines, page_width) if depth < 6 else None
+def _order_region(lines: list[TextLine], page_width: int, depth: int = 0, spread_middle: float | None = None) -> list[TextLine]:
+    gutter = find_gutter(lines, page_width, spread_middle) if depth < 6 else None
     if gutter is None:
         return [line for row in group_rows(lines) for line in sorted(row, key=lambda line: (line.x0, line.y0))]
     g0, g1 = gutter
@@ -54,15 +55,20 @@ def _order_region(lines: list[TextLine], page_width: int, depth: int = 0) -> lis
         for spanning in crossing:
             above = [l for l in rest if _centre_y(l) < _centre_y(spanning)]
             rest = [l for l in rest if _centre_y(l) >= _centre_y(spanning)]
-            ordered += _order_region(above, page_width, depth + 1) + [spanning]
-        return ordered + _order_region(rest, page_width, depth + 1)
+            ordered += _order_region(above, page_width, depth + 1, spread_middle) + [spanning]
+        return ordered + _order_region(rest, page_width, depth + 1, spread_middle)  # bands still hold both pages
     left = [l for l in lines if (l.x0 + l.x1) / 2 < g0]
     right = [l for l in lines if (l.x0 + l.x1) / 2 >= g0]
     return _order_region(left, page_width, depth + 1) + _order_region(right, page_width, depth + 1)
 
 
-def find_gutter(lines: list[TextLine], page_width: int) -> tuple[float, float] | None:
-    """The widest vertical gap (x0, x1) that separates two real columns of text, if any."""
+SPREAD_MIDDLE_SHARE = 0.1  # a spread's fold lies within this share of the width from the middle
+
+
+def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | None = None) -> tuple[float, float] | None:
+    """The vertical gap (x0, x1) that separates two real columns of text, if any: the one fewest lines
+    cross, then the widest. On a landscape spread a gap at the fold splits the two pages even where
+    they hold few full-width lines (a primary-school paper of short option rows)."""
     if len(lines) < 2 * MIN_SIDE_LINES:
         return None
     x_min, x_max = min(l.x0 for l in lines), max(l.x1 for l in lines)
@@ -77,12 +83,26 @@ def find_gutter(lines: list[TextLine], page_width: int) -> tuple[float, float] |
         elif run:
             fewest = min(c for _, c in run)  # the gutter proper: where fewest lines cross
             inner = [x for x, c in run if c == fewest]
-            candidates.append((inner[0], inner[-1]))
+            candidates.append((inner[0], inner[-1], fewest, run[0][0], run[-1][0]))
             run = []
-    for g0, g1 in sorted(candidates, key=lambda gap: gap[0] - gap[1]):
-        if g1 - g0 >= MIN_GUTTER_SHARE * page_width and _separates_columns(lines, g0, g1, step, page_width):
+    # the gutter fewest lines cross (a spread's middle, crossed by one long formula line at most), then the
+    # widest: a wide gap that a dozen lines cross is the space before a column of option pictures
+    for g0, g1, _, run0, run1 in sorted(candidates, key=lambda gap: (gap[2], gap[0] - gap[1])):
+        if g1 - g0 < MIN_GUTTER_SHARE * page_width:
+            continue
+        # the fold: a clear band (a footer line may cross part of it) at the middle of a landscape page
+        at_fold = spread_middle is not None and (
+            run0 <= spread_middle <= run1 or abs((g0 + g1) / 2 - spread_middle) < SPREAD_MIDDLE_SHARE * page_width
+        )
+        if (at_fold and _both_sides_hold(lines, g0, g1, step)) or _separates_columns(lines, g0, g1, step, page_width):
             return g0, g1
     return None
+
+
+def _both_sides_hold(lines: list[TextLine], g0: float, g1: float, step: float) -> bool:
+    left = [l for l in lines if l.x1 <= g0 + step]
+    right = [l for l in lines if l.x0 >= g1 - step]
+    return len(left) >= MIN_SIDE_LINES and len(right) >= MIN_SIDE_LINES
 
 
 OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
@@ -216,10 +236,15 @@ def furniture_key(text: str) -> str:
     return re.sub(r"[\d\s]+", "", text)
 
 
+def in_side_margin(box, width: int) -> bool:
+    """The box's centre stands in the outer left or right band, where a binding margin lives."""
+    centre_x = (box[0] + box[2]) / 2
+    return not SIDE_MARGIN_SHARE * width < centre_x < (1 - SIDE_MARGIN_SHARE) * width
+
+
 def is_binding_margin(line: TextLine, width: int) -> bool:
     """Sideways or one-character text standing in the outer side bands (装 订 线, 姓名 printed vertically)."""
-    centre_x = (line.x0 + line.x1) / 2
-    if SIDE_MARGIN_SHARE * width < centre_x < (1 - SIDE_MARGIN_SHARE) * width:
+    if not in_side_margin(line.bbox, width):
         return False
     sideways = line.height > 1.5 * max(line.x1 - line.x0, 1.0)
     return sideways or len(line.text.strip()) <= 2

@@ -57,6 +57,9 @@ def test_section_heading_keeps_the_name_up_to_the_bracket_and_the_score_per_ques
     assert parse_section_heading("三、解答题").kind == "free_response"
     assert parse_section_heading("二、填空题（本大题共5小题）").default_score is None
     assert parse_section_heading("一、用化学用语填空，回答下列关于水的问题") is None
+    # a primary-school heading: an instruction after the comma, and its points
+    assert parse_section_heading("一、听录音，选出你所听到的单词。（10分）").name == "一、听录音"
+    assert parse_section_heading("六、选出不同类的单词。（5分)").name == "六、选出不同类的单词"
     assert parse_section_heading("一、他走了") is None  # a numbered sentence, not a title
     mixed = parse_section_heading("二、现代文阅读（共29 分，其中选择题每小题3 分）")
     assert (mixed.name, mixed.default_score, mixed.default_for_choice_only) == ("二、现代文阅读", 3.0, True)
@@ -227,6 +230,12 @@ def test_an_unread_label_after_a_wide_gap_is_recovered_only_when_the_letter_is_m
         ("C", "石头是被漂白磨光的"), ("D", "这石头是被磨光了的"),
     ]
     assert [(o.label, o.text) for o in second.options] == [("A", "臣子之恭也将有以为也"), ("B", "及冬，则有边事欲苟顺私情")]
+
+
+def test_the_answer_bracket_may_stand_before_the_number():
+    first, second = extract(["一、听录音，选出你所听到的单词。（10分）", "( C )1. A. morning B. my C. mouth", "（　）2. A. hello B. fine C. thanks"])
+    assert numbers([first, second]) == ["1", "2"]
+    assert [(o.label, o.text) for o in second.options] == [("A", "hello"), ("B", "fine"), ("C", "thanks")]
 
 
 def test_wrapped_option_text_continues_that_option():

@@ -139,3 +139,11 @@ def test_the_marks_of_an_equation_row_are_not_a_figure():
         cv2.line(gray, (x + 20, 1372), (x + 35, 1404), 0, 2)
     lines = [TextLine("生反应①：2KClO3", (108, 1388, 312, 1423), 0.99), TextLine("KCl+2O2↑。试计算：", (881, 1380, 1120, 1425), 0.99)]
     assert find_figures(gray, lines, [], W, H) == []
+
+
+def test_artwork_above_the_first_question_of_a_paper_belongs_to_no_question():
+    questions = [{"number": "1", "spans": [{"page": 1, "bbox": [100, 800, 900, 900]}], "figures": []},
+                 {"number": "2", "spans": [{"page": 2, "bbox": [100, 300, 900, 400]}], "figures": []}]
+    attach_figures(questions, {1: [(140, 80, 600, 160)], 2: [(100, 100, 400, 250)]})
+    assert questions[0]["figures"] == []  # the title's picture on page 1
+    assert [f["bbox"] for f in questions[1]["figures"]] == [[100, 100, 400, 250]]  # page 2: not the first page

@@ -186,3 +186,15 @@ def test_a_figure_at_the_same_place_on_most_pages_is_a_logo():
     logo, drawing = (131, 74, 390, 141), (200, 600, 500, 900)
     found = repeated_figures({1: [logo, drawing], 2: [(133, 75, 391, 140)], 3: [logo], 4: []})
     assert (1, logo) in found and (2, (133, 75, 391, 140)) in found and (1, drawing) not in found
+
+
+def test_a_landscape_spread_of_short_option_rows_is_read_page_by_page():
+    """A primary-school A3 spread: hardly any full-width line on either page, yet the fold splits it."""
+    width, height = 3400, 2400
+    left = [TextLine(f"( )%d. A. word{n}" % n, (290, 800 + 80 * n, 620, 840 + 80 * n), 0.99) for n in range(1, 6)]
+    left += [TextLine(f"B. left{n}", (880, 800 + 80 * n, 1010, 840 + 80 * n), 0.99) for n in range(1, 6)]
+    right = [TextLine(f"( )%d. A. item{n}" % (n + 5), (1830, 800 + 80 * n, 2150, 840 + 80 * n), 0.99) for n in range(1, 6)]
+    footer = [TextLine("关注我们获取更多学习资料", (1270, 2330, 2130, 2380), 0.99)]  # one line across the fold
+    order = [l.text for l in reading_order(left + right + footer, width, height)]
+    assert order.index("B. left5") < order.index("( )6. A. item1")  # the whole left page first
+    assert order.index("( )1. A. word1") < order.index("B. left1") < order.index("( )2. A. word2")

@@ -137,6 +137,14 @@ def cmd_eval(args) -> int:
         print(name[:51].ljust(52) + "".join(str(score[c]).rjust(17) for c in columns))
         if score["missing"] or score["extra"]:
             print(f"    missing {score['missing']}  extra {score['extra']}")
+        if args.details:
+            for miss in score["misses"]:
+                ours, theirs = miss["span_pages"]
+                print(f"    Q{miss['number']}: cer {miss['cer']}"
+                      + ("" if miss["options_exact"] is not False else ", options not exact")
+                      + ("" if ours == theirs else f", pages {ours} (ground truth {theirs})")
+                      + ("" if miss["figures"][0] == miss["figures"][1] else f", figures {miss['figures'][0]}/{miss['figures'][1]}")
+                      + (f"; {' '.join(miss['edits'])}" if miss["cer"] > 0.05 else ""))
     total = overall(scores)
     print("OVERALL".ljust(52) + "".join(str(total[c]).rjust(17) for c in columns))
     return 0
@@ -182,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="score extraction against *.layout_questions.json ground truth")
     evaluate.add_argument("gt_dir", nargs="?", help="default: ../shared/evaldata/gt beside the repository")
     evaluate.add_argument("--out-dir", help="also write each paper's extracted JSON here")
+    evaluate.add_argument("--details", action="store_true",
+                          help="under each paper, the questions that miss a target and the first differences")
     evaluate.add_argument(
         "--as-given", action="store_true",
         help="score against the ground truth exactly as written; by default page furniture (lines and figures "

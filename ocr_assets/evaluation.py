@@ -73,6 +73,21 @@ def gt_options(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def text_edits(hypothesis: str, reference: str, limit: int = 4, width: int = 24) -> list[str]:
+    """The first few differences, after normalising: "+text" is missing from the extraction, "-text" is
+    extra in it, "a→b" was read differently."""
+    hyp, ref = normalise(hypothesis), normalise(reference)
+    edits = []
+    for op in Levenshtein.opcodes(hyp, ref):
+        if op.tag == "equal":
+            continue
+        ours, theirs = hyp[op.src_start: op.src_end][:width], ref[op.dest_start: op.dest_end][:width]
+        edits.append({"insert": f"+{theirs}", "delete": f"-{ours}"}.get(op.tag, f"{ours}→{theirs}"))
+        if len(edits) == limit:
+            break
+    return edits
+
+
 def question_text(q: dict) -> str:
     """A question's text as printed: stem, options, sub-questions (number prefix dropped)."""
     parts = [q["stem"]]
@@ -189,25 +204,35 @@ def score_paper(predicted: list[dict], gt: dict) -> dict:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
     cers, option_total, option_exact, span_ok, fig_total, fig_ok = [], 0, 0, 0, 0, 0
+    misses = []
     for number in hits:
         gt_q, pred = gt_questions[number], pred_by_number[number]
         gt_text = QUESTION_PREFIX.sub("", "\n".join(part["text"] for part in gt_q["parts"]), count=1)
         cers.append(cer(question_text(pred), gt_text))
         expected = gt_options(gt_text)
+        options_ok = None
         if expected:
             option_total += 1
             got = [(o["label"], o["text"]) for o in pred["options"]]
-            if [l for l, _ in got] == [l for l, _ in expected] and all(
+            options_ok = [l for l, _ in got] == [l for l, _ in expected] and all(
                 cer(g, e) <= 0.2 for (_, g), (_, e) in zip(got, expected)
-            ):
-                option_exact += 1
-        if {s["page"] for s in pred["spans"]} == {p["page"] for p in gt_q["parts"]}:
-            span_ok += 1
+            )
+            option_exact += options_ok
+        pages_ok = {s["page"] for s in pred["spans"]} == {p["page"] for p in gt_q["parts"]}
+        span_ok += pages_ok
+        figures_here = figures_ok_here = 0
         for part in gt_q["parts"]:
             on_page = [f["bbox"] for f in pred["figures"] if f["page"] == part["page"]]
             for box in part["figures"]:
-                fig_total += 1
-                fig_ok += figure_attached(box, part["figures"], on_page)
+                figures_here += 1
+                figures_ok_here += figure_attached(box, part["figures"], on_page)
+        fig_total, fig_ok = fig_total + figures_here, fig_ok + figures_ok_here
+        if cers[-1] > 0.05 or options_ok is False or not pages_ok or figures_ok_here < figures_here:
+            misses.append({
+                "number": number, "cer": round(cers[-1], 3), "options_exact": options_ok,
+                "span_pages": (sorted({s["page"] for s in pred["spans"]}), sorted({p["page"] for p in gt_q["parts"]})),
+                "figures": (figures_ok_here, figures_here), "edits": text_edits(question_text(pred), gt_text),
+            })
     ordered = sorted(cers)
     return {
         "questions_gt": len(gt_questions),
@@ -220,6 +245,7 @@ def score_paper(predicted: list[dict], gt: dict) -> dict:
         "figures_attached": round(fig_ok / fig_total, 4) if fig_total else None,
         "missing": [n for n in gt_questions if n not in pred_by_number],
         "extra": [q["number"] for q in predicted if q["number"] not in gt_questions],
+        "misses": misses,
         "_cers": cers,
         "_counts": (len(hits), len(predicted), len(gt_questions), option_exact, option_total, span_ok, fig_ok, fig_total),
     }

@@ -35,6 +35,16 @@ def test_score_paper_counts_hits_misses_extras_options_spans_and_figures():
     assert score["f1"] == round(2 * (2 / 3) * (2 / 3) / (4 / 3), 4)
     assert score["options_exact"] == 1.0 and score["span_pages_exact"] == 0.5 and score["figures_attached"] == 1.0
     assert score["cer_median"] == 0.0
+    [miss] = score["misses"]  # what `eval --details` prints: only question 2, for its pages
+    assert miss["number"] == "2" and miss["span_pages"] == ([1], [1, 2]) and miss["cer"] == 0.0
+
+
+def test_text_edits_say_what_is_missing_extra_or_misread():
+    from ocr_assets.evaluation import text_edits
+
+    assert text_edits("反应器2中生成的质量比", "反应器2中生成物的质量之比") == ["+物", "+之"]
+    assert text_edits("O{-", "O2-") == ["{→2"]
+    assert text_edits("甲乙丙24小时热线", "甲乙丙") == ["-24小时热线"]
 
 
 def test_gt_options_keep_their_wrapped_lines():

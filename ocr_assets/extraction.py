@@ -27,7 +27,8 @@ SECTION_SCORE = re.compile(r"(选择题)?每小?题\s*(\d+(?:\.\d+)?)\s*分")  #
 # Primary-school papers put the answer bracket first: "（　）1. A. morning", answered "( C )1."
 QUESTION_START = re.compile(r"^\s*(?:[（(]\s*[A-H√×✓✗]?\s*[)）]\s*)?([0-9０-９l|]{1,3})\s*([.．、])\s*(.*)$", re.S)
 CHINESE_QUESTION_START = re.compile(rf"^\s*第\s*([{CHINESE_NUMERALS}]{{1,3}})\s*题\s*[.．、:：]?\s*(.*)$", re.S)
-YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")  # "10.2022年…" is question 10, "1.5cm" is a decimal
+YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")
+GLUED_NUMBER_TEXT = re.compile(r"^\d+[\u4e00-\u9fff]")  # "4位同学" may open a question, "5cm" / "5%" / "5g" do not  # "10.2022年…" is question 10, "1.5cm" is a decimal
 SUB_QUESTION_START = re.compile(rf"^\s*(?:[（(]\s*(\d{{1,2}})\s*[)）]|([{CIRCLED_NUMBERS}]))\s*(.*)$", re.S)
 # A, A., A．, A、 or (A) / （A）; where it may stand is checked in find_option_labels.
 OPTION_LABEL = re.compile(rf"[（(]\s*([{OPTION_LABELS}])\s*[)）]|([{OPTION_LABELS}])\s*([.．、])")
@@ -140,8 +141,10 @@ def section_kind(name: str) -> str | None:
     return None
 
 
-def parse_question_start(text: str) -> tuple[int, str] | None:
-    """(number, rest of the line) for a line that opens with a question number, else None."""
+def parse_question_start(text: str, glued_digit: bool = False) -> tuple[int, str] | None:
+    """(number, rest of the line) for a line that opens with a question number, else None.
+    `glued_digit`: also when the text runs on with a digit after the dot ("15.4位同学…", the OCR lost
+    the space), which the caller accepts only where that number is the next one."""
     chinese = CHINESE_QUESTION_START.match(text)
     if chinese:
         return chinese_number(chinese.group(1)), chinese.group(2).strip()
@@ -151,8 +154,10 @@ def parse_question_start(text: str) -> tuple[int, str] | None:
     token, separator, rest = match.groups()
     if not any(ch.isdigit() for ch in token) and token != "l":
         return None  # "I." or "|." alone is a Roman numeral or debris, not a misread 1
-    if separator in ".．" and rest[:1].isdigit() and not YEAR_AFTER_NUMBER.match(rest):
-        return None  # 1.5cm: a decimal at the start of a wrapped line
+    spaced = text[match.end(2): match.end(2) + 1].isspace()  # "3. 4位同学…" is question 3, "3.4cm" a decimal
+    if separator in ".．" and rest[:1].isdigit() and not spaced and not YEAR_AFTER_NUMBER.match(rest):
+        if not (glued_digit and GLUED_NUMBER_TEXT.match(rest)):
+            return None  # 1.5cm: a decimal at the start of a wrapped line
     return int(token.replace("l", "1").replace("|", "1")), rest.strip()
 
 
@@ -355,6 +360,9 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         state.in_notice = True
         return
     start = parse_question_start(text)
+    if start is None and state.seen_question:
+        glued = parse_question_start(text, glued_digit=True)
+        start = glued if glued is not None and glued[0] == state.last_number + 1 else None
     if start is not None and _is_instruction(state, *start):
         state.last_instruction = start[0]
         return

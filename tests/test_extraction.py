@@ -232,6 +232,16 @@ def test_an_unread_label_after_a_wide_gap_is_recovered_only_when_the_letter_is_m
     assert [(o.label, o.text) for o in second.options] == [("A", "臣子之恭也将有以为也"), ("B", "及冬，则有边事欲苟顺私情")]
 
 
+def test_a_question_whose_text_opens_with_a_digit_is_not_taken_for_a_decimal():
+    questions = extract(["1. 若α为第四象限角，则（）", "2. 安排3名志愿者完成4项工作",
+                         "3. 4位同学各自在周六、周日两天中任选一天",  # spaced: question 3
+                         "4.5位同学站成一排",  # the OCR lost the space, but 4 is the next number
+                         "5. 一根木条长", "6.5cm长的木条"])  # a unit after the decimal: text of question 5
+    assert numbers(questions) == ["1", "2", "3", "4", "5"]
+    assert questions[2].stem.startswith("4位同学") and questions[3].stem.startswith("5位同学")
+    assert questions[4].stem == "一根木条长6.5cm长的木条"
+
+
 def test_the_answer_bracket_may_stand_before_the_number():
     first, second = extract(["一、听录音，选出你所听到的单词。（10分）", "( C )1. A. morning B. my C. mouth", "（　）2. A. hello B. fine C. thanks"])
     assert numbers([first, second]) == ["1", "2"]

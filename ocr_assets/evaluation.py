@@ -12,8 +12,9 @@ SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷�
 
 def normalise(text: str) -> str:
     """Compare what was printed, not how it was typeset: NFKC (full/half width), sub/superscript
-    digits as digits, no whitespace, no blank underlines, no table markup."""
+    digits as digits, ellipses as dots, no whitespace, no blank underlines, no table markup."""
     text = unicodedata.normalize("NFKC", text).translate(SUBSCRIPTS)
+    text = text.replace("⋯", "...")  # a typeset midline ellipsis reads as three dots (NFKC already maps …)
     text = text.replace("_", "")
     text = re.sub(r"\|?(?:-{3}\|)+", "", text).replace("|", "")  # Markdown table markup is not content
     return re.sub(r"\s+", "", text)

@@ -31,7 +31,7 @@ YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")
 GLUED_NUMBER_TEXT = re.compile(r"^\d+[\u4e00-\u9fff]")  # "4位同学" may open a question, "5cm" / "5%" / "5g" do not  # "10.2022年…" is question 10, "1.5cm" is a decimal
 SUB_QUESTION_START = re.compile(rf"^\s*(?:[（(]\s*(\d{{1,2}})\s*[)）]|([{CIRCLED_NUMBERS}]))\s*(.*)$", re.S)
 # A, A., A．, A、 or (A) / （A）; where it may stand is checked in find_option_labels.
-OPTION_LABEL = re.compile(rf"[（(]\s*([{OPTION_LABELS}])\s*[)）]|([{OPTION_LABELS}])\s*([.．、])")
+OPTION_LABEL = re.compile(rf"[（(]\s*([{OPTION_LABELS}])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、])")
 LEADING_SCORE = re.compile(r"^\s*[（(]\s*(?:本小?题)?\s*(?:满分)?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*")
 STATED_SCORE = re.compile(r"[（(]\s*(?:本小?题)?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 BLANK = re.compile(r"_{2,}|＿{2,}|[（(]\s*[)）]")
@@ -196,17 +196,21 @@ def find_option_labels(text: str, next_label: str) -> list[tuple[int, int, str]]
         label = match.group(1) or match.group(2)
         start, end = match.span()
         at_line_start = start == stripped_start
+        before = text[start - 1] if start > 0 else ""
+        if label.islower():  # OCR reads "C." as "c." now and then: only after a space, in a row of options
+            if not (found and before.isspace()):
+                continue
+            label = label.upper()
         # OCR loses a label now and then (an option that is a picture); at a line start one gap is safe
         if label != expected and not (at_line_start and expected and label == _next_label(expected)):
             continue
-        before = text[start - 1] if start > 0 else ""
         after = text[end:end + 1]
         if match.group(3) == "、" and after.isascii() and after.isupper():
             continue  # "A、B两种物质" names things, it does not list options
         if not found and not (at_line_start or before.isspace()):
             continue
-        if found and before.isascii() and before.isalpha():
-            continue
+        if found and before.isascii() and before.isalpha() and label != _next_label(found[-1][2]):
+            continue  # glued to a Latin word it is a formula, unless it is the very next label: "C. Sn=2n²-8nD. …"
         found.append((start, end, label))
         expected = _next_label(label)
     if found and found[0][0] != stripped_start and len(found) < 2:

@@ -168,7 +168,8 @@ def repeated_furniture(pages: list[tuple[list[TextLine], int]]) -> set[str]:
     seen: dict[str, set[int]] = {}
     for number, (lines, height) in enumerate(pages):
         for line in lines:
-            if in_repeat_band(line, height):
+            # an option row ("A. √3" here, "A. √2" on the next page) is never a running header
+            if in_repeat_band(line, height) and not OPTION_START.match(line.text):
                 seen.setdefault(furniture_key(line.text), set()).add(number)
     needed = max(2, REPEAT_MIN_PAGES_SHARE * len(pages))
     keys = {key for key, where in seen.items() if len(key) >= FURNITURE_MIN_CHARS and len(where) >= needed}

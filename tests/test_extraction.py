@@ -242,6 +242,16 @@ def test_a_question_whose_text_opens_with_a_digit_is_not_taken_for_a_decimal():
     assert questions[4].stem == "一根木条长6.5cm长的木条"
 
 
+def test_option_labels_the_ocr_read_lowercase_or_glued_to_the_text_before():
+    [question] = extract(["1. 记Sn为等差数列的前n项和，则（　　）", "A. an=2n-5 B. an=3n-10", "C. Sn=2n²-8nD. Sn=n²/2-2n"])
+    assert [(o.label, o.text) for o in question.options] == [
+        ("A", "an=2n-5"), ("B", "an=3n-10"), ("C", "Sn=2n²-8n"), ("D", "Sn=n²/2-2n")]
+    [question] = extract(["1. 若x<y，则（　　）", "A. ln(y-x+1)>0 B. ln(y-x+1)<0 c.ln|x-y|>0 D. ln|x-y|<0"])
+    assert [o.label for o in question.options] == ["A", "B", "C", "D"]
+    [question] = extract(["1. 溶液中含有（　　）", "A. NaCl B. KNO3 C. NaB. 硼"])  # B was taken: "NaB." is text
+    assert [(o.label, o.text) for o in question.options] == [("A", "NaCl"), ("B", "KNO3"), ("C", "NaB. 硼")]
+
+
 def test_the_answer_bracket_may_stand_before_the_number():
     first, second = extract(["一、听录音，选出你所听到的单词。（10分）", "( C )1. A. morning B. my C. mouth", "（　）2. A. hello B. fine C. thanks"])
     assert numbers([first, second]) == ["1", "2"]

@@ -149,7 +149,8 @@ def test_short_option_rows_at_the_foot_of_pages_are_not_running_footers():
     from ocr_assets.reading_order import repeated_furniture
 
     def page(n):
-        return ([TextLine(f"C.{n}", (600, 1600, 680, 1640), 0.9), TextLine(f"D.{n + 1}", (900, 1600, 980, 1640), 0.9)], 1754)
+        return ([TextLine(f"C.{n}", (600, 1600, 680, 1640), 0.9), TextLine(f"D.{n + 1}", (900, 1600, 980, 1640), 0.9),
+                 TextLine(f"A. √{n}", (160, 1580, 260, 1620), 0.9)], 1754)
 
     assert repeated_furniture([page(1), page(5)]) == set()
 

@@ -8,6 +8,7 @@ back as a text line `______` placed on that row, so reading order and extraction
 
 from __future__ import annotations
 
+import re
 from statistics import median
 
 import cv2
@@ -73,3 +74,54 @@ def _on_a_text_row(point, lines, line_height) -> bool:
     """A blank sits on the baseline of a row that has text on it (before or after the blank)."""
     _, y = point
     return any(abs(line.y1 - y) <= 0.5 * line_height for line in lines)
+
+
+# ---- answer boxes (方格): rows of small empty squares, one per character to write ----------------------
+
+ANSWER_BOX = "□"
+BOX_SIDE = (0.4, 1.6)  # in median text-line heights
+BOX_MAX_GAP = 0.8  # in box sides, between neighbouring boxes of one row
+MIN_BOXES = 2
+BOXES_MISREAD = re.compile(r"^\s*[0Oo口□]{3,}\s*$")  # a row of boxes the OCR read as "0000…"
+
+
+def drop_misread_boxes(lines: list[TextLine], box_rows: list[TextLine]) -> list[TextLine]:
+    """Without the OCR lines that read a row of answer boxes as "0000…" where the boxes were found."""
+    def overlaps(a: TextLine, b: TextLine) -> bool:
+        return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+    return [l for l in lines if not (BOXES_MISREAD.match(l.text) and any(overlaps(l, row) for row in box_rows))]
+
+
+def find_answer_boxes(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
+    """Rows of empty squares the OCR did not read (it reads a few, or collapses a long run of the same
+    glyph), as text lines "□□□…" with one □ per box, so a question keeps its answer grid."""
+    if not lines:
+        return []
+    line_height = median(max(l.height, 1.0) for l in lines)
+    ink = (gray < INK_THRESHOLD).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    boxes = []
+    for x, y, w, h, area in stats[1:count]:
+        side = max(w, h)
+        if not (BOX_SIDE[0] * line_height <= side <= BOX_SIDE[1] * line_height) or abs(w - h) > 0.2 * side:
+            continue
+        inner = ink[y + h // 4: y + h - h // 4, x + w // 4: x + w - w // 4]
+        if area > 0.6 * w * h or inner.size == 0 or inner.mean() > 0.02:
+            continue  # a filled mark or a glyph, not an empty box
+        cx, cy = x + w / 2, y + h / 2
+        if any(l.x0 <= cx <= l.x1 and l.y0 <= cy <= l.y1 and not BOXES_MISREAD.match(l.text) for l in lines):
+            continue  # the OCR read this one
+        boxes.append((float(x), float(y), float(x + w), float(y + h)))
+    rows: list[list[tuple]] = []
+    for box in sorted(boxes, key=lambda b: (round((b[1] + b[3]) / 2 / line_height), b[0])):
+        last = rows[-1][-1] if rows else None
+        if (last is not None and abs((box[1] + box[3]) - (last[1] + last[3])) / 2 <= 0.2 * (box[3] - box[1])
+                and 0 <= box[0] - last[2] <= BOX_MAX_GAP * (box[2] - box[0])):
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return [
+        TextLine(ANSWER_BOX * len(row), (row[0][0], min(b[1] for b in row), row[-1][2], max(b[3] for b in row)), 1.0)
+        for row in rows if len(row) >= MIN_BOXES
+    ]

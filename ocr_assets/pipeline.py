@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ocr_assets.blanks import find_blanks
+from ocr_assets.blanks import ANSWER_BOX, drop_misread_boxes, find_answer_boxes, find_blanks
 from ocr_assets.extraction import PageLines, extract_questions
 from ocr_assets.figures import find_figures, repeated_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
@@ -53,7 +53,8 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         page_logos = [box for box in figures if (result.index, box) in logos or in_side_margin(box, s.width)]
         figures = [box for box in figures if box not in page_logos]
         body, _ = split_figure_text(split_figure_text(s.lines, page_logos)[0], figures)
-        body += [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
+        answer_spaces = [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
+        body = drop_misread_boxes(body, [b for b in answer_spaces if b.text.startswith(ANSWER_BOX)]) + answer_spaces
         body = replace_table_lines(body, tables)
         on_later_page = titles if result is not done[0] else []
         body = [line for line in body if not is_running_header(line, s.height, running, on_later_page)]
@@ -82,7 +83,7 @@ def image_findings(structure: PageStructure, frame: Frame | None) -> tuple[list[
     figures = [tuple(round(v / scale, 1) for v in box) for box in find_figures(gray, lines, blocks, structure.width * scale, structure.height * scale)]
     if gray is None:
         return figures, [], []
-    blanks = _scaled(find_blanks(gray, lines), 1 / scale)
+    blanks = _scaled(find_blanks(gray, lines) + find_answer_boxes(gray, lines), 1 / scale)
     tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines)]
     return figures, blanks, tables
 

@@ -28,3 +28,20 @@ def test_a_fraction_bar_is_not_a_blank():
              TextLine("|z-z1|²", (240, 116, 380, 146), 0.99)]
     cv2.line(gray, (230, 112), (390, 112), 0, 2)
     assert find_blanks(gray, lines) == []
+
+
+def test_a_row_of_answer_boxes_the_ocr_missed_or_read_as_zeros_becomes_boxes():
+    from ocr_assets.blanks import drop_misread_boxes, find_answer_boxes
+
+    gray = np.full((400, 1240), 255, dtype=np.uint8)
+    for i in range(22):  # （1）陈璋，字□□。说明：□□□…□ : 18 px boxes, 22 px apart
+        cv2.rectangle(gray, (500 + 22 * i, 112), (517 + 22 * i, 129), 0, 1)
+    for i in range(5):  # a second row that the OCR read as "00000"
+        cv2.rectangle(gray, (500 + 22 * i, 212), (517 + 22 * i, 229), 0, 1)
+    cv2.rectangle(gray, (900, 300), (930, 330), 0, -1)  # a filled mark is no box
+    ocr = [TextLine("（1）陈璋，字□□。说明：", (164, 105, 490, 135), 0.93),
+           TextLine("（2）孙冠群，字□□。说明：", (164, 205, 490, 235), 0.93),
+           TextLine("00000", (498, 208, 610, 232), 0.6)]
+    rows = find_answer_boxes(gray, ocr)
+    assert [r.text for r in rows] == ["□" * 22, "□" * 5]
+    assert [l.text for l in drop_misread_boxes(ocr, rows)] == ["（1）陈璋，字□□。说明：", "（2）孙冠群，字□□。说明："]

@@ -16,7 +16,7 @@ from resources import ocr_engine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import InferenceWorker
 
-ROUND_PAGES = 20  # the three ways take turns on each round, so machine drift hits all alike
+ROUND_PAGES = 20  # the three ways take turns on each round, in a rotating order, so machine drift hits all alike
 
 
 def _rss_mb() -> float:
@@ -30,33 +30,43 @@ def run_bench(refs: list[PageRef], worker: InferenceWorker, params: RuntimeParam
     with tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
         frames = [f for f in write_frames(refs, Path(tmp), workers=params.cpu_workers) if f.status == "ok"]
         worker.predict([load_frame(frames[0])])  # allocations happen on the first call: keep them out
-        for start in range(0, len(frames), ROUND_PAGES):
+        for round_index, start in enumerate(range(0, len(frames), ROUND_PAGES)):
             chunk = frames[start : start + ROUND_PAGES]
 
-            decoded = [load_frame(f) for f in chunk]
-            started = time.perf_counter()
-            for frame in decoded:
-                worker.predict([frame])
-            engine_only_s += time.perf_counter() - started
-            del decoded
+            def engine_only() -> None:
+                nonlocal engine_only_s
+                decoded = [load_frame(f) for f in chunk]
+                started = time.perf_counter()
+                for frame in decoded:
+                    worker.predict([frame])
+                engine_only_s += time.perf_counter() - started
 
-            started = time.perf_counter()
-            for frame in chunk:  # the old behaviour: decode, then infer, one page at a time
-                worker.predict([load_frame(frame)])
-            serial_s += time.perf_counter() - started
+            def serial() -> None:
+                nonlocal serial_s
+                started = time.perf_counter()
+                for frame in chunk:  # the old behaviour: decode, then infer, one page at a time
+                    worker.predict([load_frame(frame)])
+                serial_s += time.perf_counter() - started
 
-            _, stats = run_inference(
-                [(f.index, lambda f=f: load_frame(f)) for f in chunk],
-                worker.predict,
-                batch_size=params.det_batch_size,
-                prefetch_depth=params.prefetch_depth,
-                decode_workers=params.cpu_workers,
-                free_cache=worker.free_cache,
-            )
-            pipelined_s += stats.wall_s
-            wait_s += stats.wait_for_frames_s
-            busy_s += stats.engine_busy_s
-            failed += stats.failed
+            def pipelined() -> None:
+                nonlocal pipelined_s, wait_s, busy_s, failed
+                _, stats = run_inference(
+                    [(f.index, lambda f=f: load_frame(f)) for f in chunk],
+                    worker.predict,
+                    batch_size=params.det_batch_size,
+                    prefetch_depth=params.prefetch_depth,
+                    decode_workers=params.cpu_workers,
+                    free_cache=worker.free_cache,
+                )
+                pipelined_s += stats.wall_s
+                wait_s += stats.wait_for_frames_s
+                busy_s += stats.engine_busy_s
+                failed += stats.failed
+
+            ways = [engine_only, serial, pipelined]
+            shift = round_index % len(ways)  # each way goes first, second and third in turn
+            for way in ways[shift:] + ways[:shift]:
+                way()
     rss_end = _rss_mb()
     return {
         "pages": len(frames),

@@ -250,17 +250,19 @@ class _Question:
 
 
 NO_LINE_START = "，。；：、）？！"  # closing punctuation that must not begin a line
+NO_LINE_END = "（(“《√"  # opening brackets and a root sign stay with what follows ("√\n5.P…" reads as question 5)
 
 
 def greedy_wrap(tokens: list[str], first_width: float, width: float, measure, no_line_start: str = NO_LINE_START) -> list[str]:
     """Fill each line with tokens (characters, or words kept whole) until the next would not fit;
-    closing punctuation never starts a line: it pulls the last character down with it."""
+    closing punctuation never starts a line and an opening bracket never ends one: the last character
+    moves down to the next line."""
     lines: list[str] = []
     current = ""
     limit = first_width
     for token in tokens:
         if current.strip() and measure(current + token) > limit:
-            if token[0] in no_line_start and len(current) > 1:
+            if (token[0] in no_line_start or current[-1] in NO_LINE_END) and len(current) > 1:
                 token, current = current[-1] + token, current[:-1]
             lines.append(current)
             current, limit = token, width

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,7 @@ from ocr_assets.frames import load_frame, write_frames  # noqa: E402
 from ocr_assets.pages import enumerate_pages  # noqa: E402
 from ocr_assets.runtime import run_inference  # noqa: E402
 from resources.hardware import derive_params, detect_hardware  # noqa: E402
-from resources.ocr_engine import EngineSpec, get_worker  # noqa: E402
+from resources.ocr_engine import engine_spec, get_worker  # noqa: E402
 
 
 def main() -> None:
@@ -34,16 +35,19 @@ def main() -> None:
     params = derive_params(detect_hardware())
     refs = enumerate_pages(Path(args.paper))
     refs = [replace(r, index=i) for i, r in enumerate((refs * (args.pages // len(refs) + 1))[: args.pages], start=1)]
-    worker = get_worker(EngineSpec(rec_batch_size=params.rec_batch_size, det_batch_size=params.det_batch_size))
+    worker = get_worker(engine_spec("rapidocr", params))  # the production engines (two on a CPU)
     checkpoints = sorted({1, 20, 50, 100, 150, args.pages})
     rss: dict[int, float] = {}
     done = [0]
+    lock = threading.Lock()
 
     def predict(batch):
         structures = worker.predict(batch)
-        done[0] += len(batch)
-        if done[0] in checkpoints:
-            rss[done[0]] = round(psutil.Process().memory_info().rss / 2**20, 1)
+        with lock:  # two engines finish batches on two threads
+            before, done[0] = done[0], done[0] + len(batch)
+            for mark in checkpoints:
+                if before < mark <= done[0]:
+                    rss[mark] = round(psutil.Process().memory_info().rss / 2**20, 1)
         return structures
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,9 +56,10 @@ def main() -> None:
         _, stats = run_inference(
             [(f.index, lambda f=f: load_frame(f)) for f in frames], predict,
             batch_size=params.det_batch_size, prefetch_depth=params.prefetch_depth, decode_workers=params.cpu_workers,
+            engines=worker.instances,
         )
     growth = 100 * (rss[args.pages] / rss[20] - 1) if 20 in rss else None
-    print(json.dumps({"pages": args.pages, "s_per_page": round((time.perf_counter() - started) / args.pages, 3),
+    print(json.dumps({"pages": args.pages, "engines": worker.instances, "s_per_page": round((time.perf_counter() - started) / args.pages, 3),
                       "failed": stats.failed, "rss_mb": rss, "growth_20_to_end_pct": round(growth, 2) if growth else None}))
 
 

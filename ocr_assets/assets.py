@@ -106,6 +106,7 @@ def ocr_structure(
         "wait_for_frames_s": round(stats.wait_for_frames_s, 3),
         "batch_sizes": dg.MetadataValue.json({str(k): v for k, v in sorted(stats.batch_sizes.items())}),
         "oom_fallbacks": stats.oom_fallbacks,
+        "engines": worker.instances,
         "model_loads_in_process": engine_module.MODEL_LOADS,
         "worker_pid": os.getpid(),
         **{k: v for k, v in usage.items() if v is not None},

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ocr_assets.pages import DEFAULT_PDF_DPI, BadPaper, enumerate_pages, paper_key
 from resources.engines.base import EngineUnavailable
-from resources.ocr_engine import DEFAULT_ENGINE, ENGINE_NAMES, EngineSpec, get_worker
+from resources.ocr_engine import DEFAULT_ENGINE, ENGINE_NAMES, engine_spec, get_worker
 
 log = logging.getLogger("ocr_assets")
 
@@ -33,13 +33,7 @@ def _runtime(args):
         params = derive_params(detect_hardware())
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    spec = EngineSpec(
-        name=args.engine,
-        det_limit_side_len=args.det_limit_side_len,
-        rec_batch_size=params.rec_batch_size,
-        det_batch_size=params.det_batch_size,
-        threads=args.threads,
-    )
+    spec = engine_spec(args.engine, params, args.det_limit_side_len, args.threads)
     try:
         worker = get_worker(spec)
     except EngineUnavailable as exc:

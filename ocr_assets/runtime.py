@@ -1,5 +1,6 @@
-"""The inference runtime: producer threads decode frames into a bounded queue, one consumer
-runs micro-batches of similar-sized pages on the engine, and out-of-memory halves the batch.
+"""The inference runtime: producer threads decode frames into a bounded queue, the consumer
+runs micro-batches of similar-sized pages on the engine (as many at once as there are engines),
+and out-of-memory halves the batch.
 
 Every page ends as a PageResult — done, or failed with its reason. None is ever dropped.
 """
@@ -39,6 +40,7 @@ class InferenceStats:
     wait_for_frames_s: float = 0.0
     batch_sizes: Counter = field(default_factory=Counter)
     oom_fallbacks: int = 0
+    engines: int = 1
 
     @property
     def s_per_page(self) -> float:
@@ -50,7 +52,8 @@ class InferenceStats:
 
     @property
     def engine_busy_fraction(self) -> float:
-        return self.engine_busy_s / self.wall_s if self.wall_s else 0.0
+        """Share of the wall time the engines computed (averaged over the engines)."""
+        return self.engine_busy_s / (self.wall_s * self.engines) if self.wall_s else 0.0
 
 
 def size_bucket(frame: np.ndarray) -> tuple[int, int]:
@@ -66,13 +69,17 @@ def run_inference(
     prefetch_depth: int = 4,
     decode_workers: int = 2,
     free_cache: Callable[[], None] = lambda: None,
+    engines: int = 1,
 ) -> tuple[list[PageResult], InferenceStats]:
     """OCR every (index, load) item; results come back in the order of `items`.
 
     `load()` decodes one frame on a producer thread; an exception there becomes that page's error.
+    With `engines` > 1, that many batches are in `predict` at once (it must be safe to call from
+    several threads, as EnginePool.predict is); the frame queue still bounds what waits in memory.
     """
     started = time.perf_counter()
-    stats = InferenceStats(pages=len(items))
+    stats = InferenceStats(pages=len(items), engines=max(1, engines))
+    stats_lock = threading.Lock()
     results: dict[int, PageResult] = {}
     frames: queue.Queue = queue.Queue(maxsize=max(1, prefetch_depth))
     todo: queue.SimpleQueue = queue.SimpleQueue()
@@ -103,13 +110,17 @@ def run_inference(
     target = [max(1, batch_size)]  # shrinks after an OOM and stays shrunk for the rest of the run
     buckets: dict[tuple[int, int], list[tuple[int, np.ndarray]]] = defaultdict(list)
 
+    def busy(seconds: float, oom: bool = False) -> None:
+        with stats_lock:
+            stats.engine_busy_s += seconds
+            stats.oom_fallbacks += oom
+
     def run_batch(batch: list[tuple[int, np.ndarray]]) -> None:
         busy_from = time.perf_counter()
         try:
             structures = predict([frame for _, frame in batch])
         except OutOfMemory as exc:
-            stats.engine_busy_s += time.perf_counter() - busy_from
-            stats.oom_fallbacks += 1
+            busy(time.perf_counter() - busy_from, oom=True)
             free_cache()
             if len(batch) == 1:
                 results[batch[0][0]] = PageResult(batch[0][0], "failed", error=f"out of memory at batch size 1: {exc}")
@@ -120,21 +131,42 @@ def run_inference(
             run_batch(batch[half:])
             return
         except Exception as exc:
-            stats.engine_busy_s += time.perf_counter() - busy_from
+            busy(time.perf_counter() - busy_from)
             if len(batch) == 1:
                 results[batch[0][0]] = PageResult(batch[0][0], "failed", error=f"engine error: {exc}")
                 return
             for single in batch:  # find the page that broke the batch; keep the others
                 run_batch([single])
             return
-        stats.engine_busy_s += time.perf_counter() - busy_from
-        stats.batch_sizes[len(batch)] += 1
+        busy(time.perf_counter() - busy_from)
+        with stats_lock:
+            stats.batch_sizes[len(batch)] += 1
         if len(structures) != len(batch):
             for index, _ in batch:
                 results[index] = PageResult(index, "failed", error=f"engine gave {len(structures)} results for {len(batch)} pages")
             return
         for (index, _), structure in zip(batch, structures):
             results[index] = PageResult(index, "ok", structure)
+
+    # one batch at a time on this thread, or up to `engines` at once on helper threads
+    in_flight = threading.Semaphore(stats.engines)
+    helpers: list[threading.Thread] = []
+
+    def dispatch(batch: list[tuple[int, np.ndarray]]) -> None:
+        if stats.engines == 1:
+            run_batch(batch)
+            return
+        in_flight.acquire()  # all engines busy: wait here, so the frame queue (not memory) fills up
+
+        def run_and_release() -> None:
+            try:
+                run_batch(batch)
+            finally:
+                in_flight.release()
+
+        helper = threading.Thread(target=run_and_release, daemon=True, name="batch")
+        helpers.append(helper)
+        helper.start()
 
     while True:
         waited_from = time.perf_counter()
@@ -151,13 +183,13 @@ def run_inference(
         if len(bucket) >= target[0]:
             batch = bucket[: target[0]]
             del bucket[: target[0]]
-            run_batch(batch)
+            dispatch(batch)
     for bucket in buckets.values():  # flush partial batches, in chunks of the current target
         while bucket:
             batch = bucket[: target[0]]
             del bucket[: target[0]]
-            run_batch(batch)
-    for thread in producers:
+            dispatch(batch)
+    for thread in producers + helpers:
         thread.join()
 
     stats.wall_s = time.perf_counter() - started

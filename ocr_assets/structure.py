@@ -57,6 +57,7 @@ def ocr_frames(
             prefetch_depth=params.prefetch_depth,
             decode_workers=params.cpu_workers,
             free_cache=worker.free_cache,
+            engines=getattr(worker, "instances", 1),
         )
     by_index = {r.index: r for r in results}
     scale = {f.index: f.scale for f in frames}

@@ -31,7 +31,13 @@ OVERRIDES = {
     "prefetch_depth": "EXAMPAPER_PREFETCH_SIZE",
     "cpu_workers": "EXAMPAPER_MAX_WORKERS",
     "gpu_workers": "EXAMPAPER_GPU_WORKERS",
+    "cpu_engines": "EXAMPAPER_CPU_ENGINES",
 }
+# Without a GPU, two single-threaded engines on different pages beat one engine using both cores on
+# some machines (1.20x, benchmarks/cpu_parallelism.py, 2-core AMD EPYC) and tie on others (1.03x);
+# each engine costs about 300 MB, so two run where RAM allows. A GPU always gets one engine.
+CPU_ENGINES_MAX = 2
+CPU_ENGINE_RAM_GB = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class RuntimeParams:
     prefetch_depth: int
     cpu_workers: int
     gpu_workers: int
+    cpu_engines: int = 1  # engine instances when there is no GPU (each single-threaded when more than one)
     overridden: tuple[str, ...] = ()
 
 
@@ -69,6 +76,8 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
         "prefetch_depth": _clamp(int(hw.available_ram_gb / 0.5), 4, 16),
         "cpu_workers": _clamp(hw.cpu_cores // 2, 2, 6),
         "gpu_workers": 1,
+        "cpu_engines": 1 if hw.vram_gb is not None else _clamp(
+            min(hw.cpu_cores, int(hw.available_ram_gb / CPU_ENGINE_RAM_GB)), 1, CPU_ENGINES_MAX),
     }
     env = os.environ if env is None else env
     overridden = []
@@ -138,7 +147,7 @@ def banner(hw: Hardware, params: RuntimeParams) -> str:
         f"RAM:        {hw.available_ram_gb:.1f} GiB available",
         f"CPU cores:  {hw.cpu_cores}",
     ]
-    for key in ("det_batch_size", "rec_batch_size", "prefetch_depth", "cpu_workers", "gpu_workers"):
+    for key in ("det_batch_size", "rec_batch_size", "prefetch_depth", "cpu_workers", "gpu_workers", "cpu_engines"):
         origin = f"  (from {OVERRIDES[key]})" if key in params.overridden else ""
         lines.append(f"{key + ':':<16}{getattr(params, key)}{origin}")
     return "\n".join(lines)

@@ -1,9 +1,11 @@
-"""The OCR engine resource: one engine per process, owned by one inference thread.
+"""The OCR engine resource: engines loaded once per process, each owned by one inference thread.
 
-PaddleOCR's predict() is not thread-safe (PaddleOCR #18268), so no caller ever touches the
+PaddleOCR's predict() is not thread-safe (PaddleOCR #18268), so no caller ever touches an
 engine: callers hand frames to the engine's own thread and wait for the result. Engines are
 process-wide singletons keyed by their settings: every run, asset and CLI call in a process
-shares the one loaded model, and `MODEL_LOADS` counts how often a model was really loaded.
+shares the loaded model, and `MODEL_LOADS` counts how often a model was really loaded.
+On a GPU that is one engine. On a CPU the spec may ask for two single-threaded instances that
+work on different pages at once (`EnginePool`); each still has its own thread.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class EngineSpec:
     det_batch_size: int = 1
     threads: int = -1
     device: str | None = None
+    instances: int = 1  # engines working side by side (CPU only); each gets `threads`
 
     def build(self) -> OcrEngine:
         if self.name == "rapidocr":
@@ -122,17 +125,48 @@ class InferenceWorker:
         self._thread.join(timeout=30)
 
 
+class EnginePool:
+    """`spec.instances` inference workers behind one `predict`: each call borrows an idle engine, so
+    as many batches as there are engines run at once (the runtime's consumers)."""
+
+    def __init__(self, spec: EngineSpec, build: Callable[[EngineSpec], OcrEngine] | None = None) -> None:
+        self.spec = spec
+        self.workers = [InferenceWorker(spec, build) for _ in range(max(1, spec.instances))]
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        for worker in self.workers:
+            self._idle.put(worker)
+
+    @property
+    def instances(self) -> int:
+        return len(self.workers)
+
+    def predict(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+        worker = self._idle.get()
+        try:
+            return worker.predict(frames)
+        finally:
+            self._idle.put(worker)
+
+    def free_cache(self) -> None:
+        for worker in self.workers:
+            worker.free_cache()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
+
+
 MODEL_LOADS = 0
-_WORKERS: dict[EngineSpec, InferenceWorker] = {}
+_WORKERS: dict[EngineSpec, EnginePool] = {}
 _WORKERS_LOCK = threading.Lock()
 
 
-def get_worker(spec: EngineSpec) -> InferenceWorker:
-    """The process-wide worker for `spec`, loading the model on first use only."""
+def get_worker(spec: EngineSpec) -> EnginePool:
+    """The process-wide engines for `spec`, loading the model(s) on first use only."""
     with _WORKERS_LOCK:
         worker = _WORKERS.get(spec)
         if worker is None:
-            worker = _WORKERS[spec] = InferenceWorker(spec)
+            worker = _WORKERS[spec] = EnginePool(spec)
         return worker
 
 
@@ -146,6 +180,20 @@ def shutdown_workers() -> None:
 atexit.register(shutdown_workers)
 
 
+def engine_spec(name: str, params: RuntimeParams, det_limit_side_len: int | None = None, threads: int = -1) -> EngineSpec:
+    """The spec the runtime parameters ask for: several single-threaded RapidOCR engines where
+    `cpu_engines` says so (derive_params gives 1 whenever there is a GPU)."""
+    instances = params.cpu_engines if name == "rapidocr" else 1
+    return EngineSpec(
+        name=name,
+        det_limit_side_len=det_limit_side_len,
+        rec_batch_size=params.rec_batch_size,
+        det_batch_size=params.det_batch_size,
+        threads=1 if instances > 1 and threads == -1 else threads,
+        instances=instances,
+    )
+
+
 class OcrEngineResource(dg.ConfigurableResource):
     """Which engine to run and its knobs; the loaded engine itself is a per-process singleton."""
 
@@ -154,13 +202,7 @@ class OcrEngineResource(dg.ConfigurableResource):
     threads: int = -1
 
     def spec(self, params: RuntimeParams) -> EngineSpec:
-        return EngineSpec(
-            name=self.engine,
-            det_limit_side_len=self.det_limit_side_len,
-            rec_batch_size=params.rec_batch_size,
-            det_batch_size=params.det_batch_size,
-            threads=self.threads,
-        )
+        return engine_spec(self.engine, params, self.det_limit_side_len, self.threads)
 
-    def worker(self, params: RuntimeParams) -> InferenceWorker:
+    def worker(self, params: RuntimeParams) -> EnginePool:
         return get_worker(self.spec(params))

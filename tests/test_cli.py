@@ -63,6 +63,8 @@ def test_bench_reports_the_contract_fields():
     for key in ("pages", "engine", "engine_only_s", "serial_s", "pipelined_s", "speedup", "overhead",
                 "model_loads", "rss_start_mb", "rss_end_mb"):
         assert key in report, key
-    assert report["pages"] == 3 and report["model_loads"] == 1 and report["failed"] == 0
+    assert report["pages"] == 3 and report["failed"] == 0
+    # the production engines, plus one default engine for the engine-only and serial baselines
+    assert report["model_loads"] == report["engines"] + (report["engines"] > 1)
     # the report rounds each figure to 3 decimals, so recompute with a tolerance of that rounding
     assert abs(report["speedup"] - report["serial_s"] / report["pipelined_s"]) < 0.01

@@ -39,3 +39,13 @@ def test_env_overrides_win_and_are_reported():
 def test_bad_override_is_a_clear_error(value):
     with pytest.raises(ValueError, match="EXAMPAPER_DET_BATCH_SIZE"):
         derive_params(hw(), env={"EXAMPAPER_DET_BATCH_SIZE": value})
+
+
+def test_cpu_engines_two_without_a_gpu_one_with_one_and_overridable():
+    cpu_only = Hardware(None, None, 20.0, 2)
+    assert derive_params(cpu_only, {}).cpu_engines == 2
+    assert derive_params(Hardware(None, None, 1.5, 2), {}).cpu_engines == 1  # not enough memory for two
+    assert derive_params(Hardware(None, None, 20.0, 1), {}).cpu_engines == 1  # one core
+    assert derive_params(Hardware("RTX 3060", 6.0, 20.0, 8), {}).cpu_engines == 1
+    params = derive_params(cpu_only, {"EXAMPAPER_CPU_ENGINES": "1"})
+    assert params.cpu_engines == 1 and "cpu_engines" in params.overridden

@@ -129,3 +129,57 @@ def test_worker_load_error_reaches_the_caller():
 
     with pytest.raises(RuntimeError, match="no models here"):
         InferenceWorker(EngineSpec(name="broken"), build=lambda spec: Broken())
+
+
+class SlowEngine(FakeEngine):
+    """Counts how many predict calls overlap (each engine instance is its own object)."""
+
+    in_flight = 0
+    most_in_flight = 0
+    lock = threading.Lock()
+
+    def predict(self, frames):
+        with SlowEngine.lock:
+            SlowEngine.in_flight += 1
+            SlowEngine.most_in_flight = max(SlowEngine.most_in_flight, SlowEngine.in_flight)
+        try:
+            threading.Event().wait(0.02)  # a page's compute, so the two engines overlap
+            return super().predict(frames)
+        finally:
+            with SlowEngine.lock:
+                SlowEngine.in_flight -= 1
+
+
+def test_two_cpu_engines_work_on_different_pages_at_once_and_each_keeps_its_thread():
+    from resources.ocr_engine import EnginePool
+
+    engines = []
+
+    def build(spec):
+        engines.append(SlowEngine(max_batch=1, always_oom={5}))
+        return engines[-1]
+
+    SlowEngine.most_in_flight = 0
+    pool = EnginePool(EngineSpec(name="fake", instances=2), build=build)
+    try:
+        results, stats = run_inference(items(12), pool.predict, batch_size=2, prefetch_depth=2, decode_workers=2,
+                                       free_cache=pool.free_cache, engines=pool.instances)
+    finally:
+        pool.close()
+    assert texts(results) == [str(i) if i != 5 else None for i in range(1, 13)]  # in page order
+    assert "out of memory at batch size 1" in results[4].error  # the OOM path still ends every page
+    assert SlowEngine.most_in_flight == 2 and all(len(e.threads) == 1 for e in engines)
+    assert all(e.batches for e in engines)  # both engines did work
+    assert engines[0].threads != engines[1].threads
+    assert stats.engines == 2 and 0 < stats.engine_busy_fraction <= 1.0
+
+
+def test_engine_spec_splits_the_cores_between_cpu_engines_only_for_rapidocr():
+    from resources.hardware import Hardware, derive_params
+    from resources.ocr_engine import engine_spec
+
+    params = derive_params(Hardware(None, None, 20.0, 2), {})
+    rapid = engine_spec("rapidocr", params)
+    assert (rapid.instances, rapid.threads) == (2, 1)
+    assert engine_spec("ppstructurev3", params).instances == 1
+    assert engine_spec("rapidocr", params, threads=2).threads == 2  # an explicit --threads is kept

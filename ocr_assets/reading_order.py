@@ -116,7 +116,9 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
     right = [l for l in lines if l.x0 >= g1 - step]
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
         return False
-    left_room, right_room = g0 - x_min, (page_width - x_min) - g1  # right margin mirrors the left one
+    # the right margin mirrors the left one: of the page, or of the region's own text on half a spread
+    right_edge = max(l.x1 for l in lines) if x_min > page_width / 2 else page_width - x_min
+    left_room, right_room = g0 - x_min, right_edge - g1
 
     def full_lines(side, room):  # options don't count: B/D options two to a row look like a column
         return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))

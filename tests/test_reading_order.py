@@ -199,3 +199,23 @@ def test_a_landscape_spread_of_short_option_rows_is_read_page_by_page():
     order = [l.text for l in reading_order(left + right + footer, width, height)]
     assert order.index("B. left5") < order.index("( )6. A. item1")  # the whole left page first
     assert order.index("( )1. A. word1") < order.index("B. left1") < order.index("( )2. A. word2")
+
+
+def test_option_columns_on_the_right_page_of_a_spread_are_not_text_columns():
+    """The right page's own width decides what a full line is there, not the spread's."""
+    width, height = 3400, 2400
+    left = [TextLine(f"{n}. 左页题目文字很长很长很长很长很长很长很长", (200, 300 + 100 * n, 1500, 340 + 100 * n), 0.99) for n in range(1, 9)]
+    heading = [TextLine("六、选出不同类的单词。（5分)", (1777, 1016, 2283, 1074), 0.99)]
+    right = []
+    for n, (one, two) in enumerate([("body", "stamp"), ("fine", "wow"), ("foot", "how")]):  # two items a row
+        y = 772 + 80 * n
+        right += [TextLine(f"( ){2 * n + 1}. {one}", (1827, y, 2066, y + 60), 0.99),
+                  TextLine(f"( ){2 * n + 2}. {two}", (2503, y, 2770, y + 60), 0.99)]
+    for n, (a, b, c) in enumerate([("well", "you", "I"), ("leg", "foot", "touch"), ("school", "green", "black"),
+                                   ("dog", "elephant", "hand"), ("hello", "how", "hi")], start=1):
+        y = 1097 + 75 * n
+        right += [TextLine(f"( )%d. A. {a}" % n, (1830, y, 2100, y + 50), 0.99),
+                  TextLine(f"B. {b}", (2432, y, 2560, y + 50), 0.99), TextLine(f"C. {c}", (2890, y, 3000, y + 50), 0.99)]
+    order = [l.text for l in reading_order(left + heading + right, width, height)]
+    assert order[order.index("( )1. A. well"):][:4] == ["( )1. A. well", "B. you", "C. I", "( )2. A. leg"]
+    assert order[order.index("( )1. body"):][:3] == ["( )1. body", "( )2. stamp", "( )3. fine"]

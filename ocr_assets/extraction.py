@@ -36,6 +36,11 @@ LEADING_SCORE = re.compile(r"^\s*[（(]\s*(?:本小?题)?\s*(?:满分)?\s*\d+(?:
 STATED_SCORE = re.compile(r"[（(]\s*(?:本小?题)?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
 BLANK = re.compile(r"_{2,}|＿{2,}|[（(]\s*[)）]")
 NOTICE_HEADING = re.compile(r"注\s*意\s*事\s*项|考生须知|答题须知")
+# A part of the paper above its sections: 听力部分（40分）, 笔试部分, 第Ⅰ卷（选择题）, 第二部分 非选择题
+PART_HEADING = re.compile(
+    rf"^\s*(?:第\s*[{CHINESE_NUMERALS}ⅠⅡⅢ1-9]\s*(?:部分|卷)\s*(?:[（(][^)）]{{0,12}}[)）])?\s*[\u4e00-\u9fff]{{0,6}}"
+    r"|[\u4e00-\u9fff]{2,4}部分)\s*(?:[（(][^)）]{0,12}[)）])?\s*$"
+)
 # Words that give a numbered preamble line away as an instruction to candidates.
 INSTRUCTION_WORDS = re.compile(r"答题卡|答题纸|试题卷|监考|考试结束|考生|作答|准考证|铅笔|签字笔|草稿纸")
 MULTIPLE_CHOICE_WORDS = re.compile(r"多选|不定项|多项")
@@ -354,6 +359,9 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
     if heading and len(text) <= 24:  # a short line naming the answer key, not a stem mentioning answers
         state.close()
         state.in_answer_key = True
+        return
+    if PART_HEADING.match(text):
+        state.close()  # the question before it has ended; the part's own sections follow
         return
     section = parse_section_heading(text)
     if section is not None:

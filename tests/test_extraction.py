@@ -252,6 +252,17 @@ def test_option_labels_the_ocr_read_lowercase_or_glued_to_the_text_before():
     assert [(o.label, o.text) for o in question.options] == [("A", "NaCl"), ("B", "KNO3"), ("C", "NaB. 硼")]
 
 
+def test_a_part_heading_ends_the_question_before_it():
+    last, first = extract(["1. Let's make a______", "A. gift B. duck C. puppet", "笔试部分（60分）",
+                           "五、判断画线部分的读音是否相同。（5分）", "( )1. body nose"])
+    assert [(o.label, o.text) for o in last.options] == [("A", "gift"), ("B", "duck"), ("C", "puppet")]
+    assert first.stem == "body nose"
+    from ocr_assets.extraction import PART_HEADING
+
+    assert all(PART_HEADING.match(t) for t in ("听力部分（40分）", "第Ⅰ卷（选择题）", "第二部分 非选择题"))
+    assert not any(PART_HEADING.match(t) for t in ("其余部分是什么？", "下列说法正确的是", "画线部分的读音"))
+
+
 def test_the_answer_bracket_may_stand_before_the_number():
     first, second = extract(["一、听录音，选出你所听到的单词。（10分）", "( C )1. A. morning B. my C. mouth", "（　）2. A. hello B. fine C. thanks"])
     assert numbers([first, second]) == ["1", "2"]

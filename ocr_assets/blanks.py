@@ -9,13 +9,12 @@ back as a text line `______` placed on that row, so reading order and extraction
 from __future__ import annotations
 
 import re
-from statistics import median
 
 import cv2
 import numpy as np
 
 from ocr_assets.figures import INK_THRESHOLD
-from resources.engines.base import TextLine
+from resources.engines.base import TextLine, boxes_overlap, median_height
 
 BLANK = "______"
 MIN_BLANK_LENGTH = 2.0  # in median text-line heights
@@ -25,7 +24,7 @@ MAX_STROKE = 5  # px: an underline is thin
 def find_blanks(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
     if not lines:
         return []
-    line_height = median(max(l.height, 1.0) for l in lines)
+    line_height = median_height(lines)
     ink = (gray < INK_THRESHOLD).astype(np.uint8)
     min_length = int(MIN_BLANK_LENGTH * line_height)
     strokes = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1)))
@@ -87,10 +86,7 @@ BOXES_MISREAD = re.compile(r"^\s*[0Oo口□]{3,}\s*$")  # a row of boxes the OCR
 
 def drop_misread_boxes(lines: list[TextLine], box_rows: list[TextLine]) -> list[TextLine]:
     """Without the OCR lines that read a row of answer boxes as "0000…" where the boxes were found."""
-    def overlaps(a: TextLine, b: TextLine) -> bool:
-        return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
-
-    return [l for l in lines if not (BOXES_MISREAD.match(l.text) and any(overlaps(l, row) for row in box_rows))]
+    return [l for l in lines if not (BOXES_MISREAD.match(l.text) and any(boxes_overlap(l.bbox, row.bbox) for row in box_rows))]
 
 
 def find_answer_boxes(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
@@ -98,7 +94,7 @@ def find_answer_boxes(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]
     glyph), as text lines "□□□…" with one □ per box, so a question keeps its answer grid."""
     if not lines:
         return []
-    line_height = median(max(l.height, 1.0) for l in lines)
+    line_height = median_height(lines)
     ink = (gray < INK_THRESHOLD).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     boxes = []

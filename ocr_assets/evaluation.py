@@ -7,6 +7,8 @@ import unicodedata
 
 from rapidfuzz.distance import Levenshtein
 
+from resources.engines.base import box_area, box_intersection
+
 SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
 
 
@@ -97,14 +99,6 @@ def question_text(q: dict) -> str:
     return "".join(parts)
 
 
-def _area(box) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def _intersection(a, b) -> float:
-    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-
-
 def figure_attached(gt_box, gt_boxes_of_question, predicted_boxes) -> bool:
     """A ground-truth figure is attached when the same question's predicted figures over it cover at
     least half of it, none of them much larger than all of that question's figures together. One crop
@@ -112,8 +106,8 @@ def figure_attached(gt_box, gt_boxes_of_question, predicted_boxes) -> bool:
     (two element cards drawn as one embedded image)."""
     together = (min(b[0] for b in gt_boxes_of_question), min(b[1] for b in gt_boxes_of_question),
                 max(b[2] for b in gt_boxes_of_question), max(b[3] for b in gt_boxes_of_question))
-    over = [p for p in predicted_boxes if _intersection(p, gt_box) > 0 and _area(p) <= 3 * _area(together)]
-    return sum(_intersection(p, gt_box) for p in over) >= 0.5 * _area(gt_box)
+    over = [p for p in predicted_boxes if box_intersection(p, gt_box) > 0 and box_area(p) <= 3 * box_area(together)]
+    return sum(box_intersection(p, gt_box) for p in over) >= 0.5 * box_area(gt_box)
 
 
 # ---- the ground truth read as the issue defines a question ----------------------------------------

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ocr_assets.reading_order import same_row
-from resources.engines.base import BBox, Block, TextLine
+from resources.engines.base import BBox, Block, TextLine, box_area, box_intersection, box_iou, boxes_overlap, median_height
 
 INK_THRESHOLD = 170  # grey level below which a pixel is ink
 MIN_FIGURE_SIDE = 48  # px at ~150 dpi: smaller ink blobs are specks, bullets or formula marks
@@ -55,6 +55,7 @@ def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
         x0, y0, x1, y1 = (int(round(v)) for v in line.bbox)
         ink[max(0, y0 - LINE_PAD): y1 + LINE_PAD, max(0, x0 - LINE_PAD): x1 + LINE_PAD] = 0
     seeds = _drop_specks(_erase_rules(ink))
+    line_height = median_height(lines) if lines else 0.0
     drawing = _with_own_strokes(raw, seeds, lines)
     merged = cv2.dilate(drawing, cv2.getStructuringElement(cv2.MORPH_RECT, (MERGE_GAP, MERGE_GAP)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
@@ -67,33 +68,19 @@ def drawings_in_image(gray: np.ndarray, lines: list[TextLine]) -> list[BBox]:
             continue  # mostly straight rules: a frame, grid or underline, not a drawing
         pad = MERGE_GAP // 2  # the dilation grew the box; give most of it back
         box = (float(x + pad), float(y + pad), float(x + w - pad), float(y + h - pad))
-        if not _text_row_strip(box, lines) and not _formula_on_text(box, lines):
+        if not (lines and _formula_marks(box, lines, line_height)):
             boxes.append(box)
     return boxes
 
 
-def _formula_on_text(box: BBox, lines: list[TextLine]) -> bool:
-    """Ink no taller than a couple of text lines that OCR boxes largely cover: the radical sign, fraction
-    bar or exponent of a formula the OCR read around (an option "π ≈ n√(1 − cos 180°/n)"), not a picture."""
-    if not lines:
-        return False
-    line_height = float(np.median([l.height for l in lines]))
-    if box[3] - box[1] > 2.5 * line_height:
-        return False
-    covered = sum(
-        _area((max(box[0], l.x0), max(box[1], l.y0), min(box[2], l.x1), min(box[3], l.y1))) for l in lines
-    )
-    return covered >= 0.3 * _area(box)
-
-
-def _text_row_strip(box: BBox, lines: list[TextLine]) -> bool:
-    """A wide, low strip no taller than two text lines is the marks of a printed equation row
-    (=Δ=, arrows, fraction bars) between OCR boxes, not a picture."""
-    if not lines:
-        return False
-    line_height = float(np.median([l.height for l in lines]))
+def _formula_marks(box: BBox, lines: list[TextLine], line_height: float) -> bool:
+    """Marks of a formula, not a picture: a wide, low strip no taller than two text lines (the =Δ=,
+    arrows and fraction bars of an equation row between OCR boxes), or ink no taller than a couple
+    of lines that OCR boxes largely cover (the radical sign or exponent of "π ≈ n√(1 − cos 180°/n)")."""
     height, width = box[3] - box[1], box[2] - box[0]
-    return height < 2 * line_height and width > 6 * height
+    if height < 2 * line_height and width > 6 * height:
+        return True
+    return height <= 2.5 * line_height and sum(box_intersection(box, l.bbox) for l in lines) >= 0.3 * box_area(box)
 
 
 MAX_DRAWING_SHARE = 0.25  # of the page area: a connected stroke system larger than this is a frame or grid
@@ -116,10 +103,6 @@ def _with_own_strokes(ink: np.ndarray, seeds: np.ndarray, lines: list[TextLine])
     return np.where(keep[labels] | (seeds > 0), 255, 0).astype(np.uint8)
 
 
-def _overlaps(a: BBox, b: BBox) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
 def _union(a: BBox, b: BBox) -> BBox:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
@@ -130,7 +113,7 @@ def _inside(line: TextLine, box: BBox, margin: float = LABEL_MARGIN) -> bool:
 
 
 def _near(a: BBox, b: BBox, gap: float) -> bool:
-    return _overlaps((a[0] - gap, a[1] - gap, a[2] + gap, a[3] + gap), b)
+    return boxes_overlap((a[0] - gap, a[1] - gap, a[2] + gap, a[3] + gap), b)
 
 
 def merge_boxes(boxes: list[BBox], gap: float = 0.0) -> list[BBox]:
@@ -167,21 +150,13 @@ def is_label(line: TextLine) -> bool:
     return len(text) <= LABEL_MAX_CHARS and not QUESTION_TEXT_START.match(text) and not SENTENCE_END.search(text)
 
 
-def _area(box: BBox) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
 def _best_of_overlapping(blocks: list[Block]) -> list[BBox]:
     """Non-maximum suppression: of two layout figures mostly covering the same drawing (one tight,
     one wider and padded with empty page) keep the more confident."""
     kept: list[BBox] = []
     for block in sorted(blocks, key=lambda b: -b.score):
         box = block.bbox
-        if all(
-            _area((max(box[0], k[0]), max(box[1], k[1]), min(box[2], k[2]), min(box[3], k[3])))
-            < 0.6 * min(_area(box), _area(k))
-            for k in kept
-        ):
+        if all(box_intersection(box, k) < 0.6 * min(box_area(box), box_area(k)) for k in kept):
             kept.append(box)
     return kept
 
@@ -262,13 +237,7 @@ def repeated_figures(figures_by_page: dict[int, list[BBox]]) -> set[tuple[int, B
     repeated = set()
     for page, boxes in figures_by_page.items():
         for box in boxes:
-            pages = {other for other, others in figures_by_page.items() if any(_iou(box, o) >= REPEAT_IOU for o in others)}
+            pages = {other for other, others in figures_by_page.items() if any(box_iou(box, o) >= REPEAT_IOU for o in others)}
             if len(pages) >= needed:
                 repeated.add((page, box))
     return repeated
-
-
-def _iou(a: BBox, b: BBox) -> float:
-    inter = _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-    union = _area(a) + _area(b) - inter
-    return inter / union if union else 0.0

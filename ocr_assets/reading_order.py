@@ -10,9 +10,8 @@ right, so options laid out 2 or 4 to a line stay in order.
 from __future__ import annotations
 
 import re
-from statistics import median
 
-from resources.engines.base import TextLine
+from resources.engines.base import TextLine, box_iou, median_height
 
 ROW_OVERLAP = 0.5  # share of the shorter line's height two lines must share to sit on one row
 TALL_LINE_FACTOR = 2.0  # a "line" this many times the page's median height is figure debris, not text
@@ -130,7 +129,7 @@ def group_rows(lines: list[TextLine]) -> list[list[TextLine]]:
     """Lines whose vertical extents overlap enough form one row; rows come out top to bottom."""
     if not lines:
         return []
-    tall = TALL_LINE_FACTOR * median(max(line.height, 1.0) for line in lines)
+    tall = TALL_LINE_FACTOR * median_height(lines)
     rows: list[list[TextLine]] = []
     anchors: list[TextLine] = []  # each row is compared with its first line, so rows cannot creep downwards
     for line in sorted(lines, key=_centre_y):
@@ -190,7 +189,7 @@ def _repeated_fragments(pages: list[tuple[list[TextLine], int]], needed: float) 
     ]
     keys = set()
     for number, line in fragments:
-        pages_with_it = {other for other, candidate in fragments if _iou(line.bbox, candidate.bbox) >= 0.5}
+        pages_with_it = {other for other, candidate in fragments if box_iou(line.bbox, candidate.bbox) >= 0.5}
         if len(pages_with_it) >= needed:
             keys.add(position_key(line))
     return keys
@@ -198,12 +197,6 @@ def _repeated_fragments(pages: list[tuple[list[TextLine], int]], needed: float) 
 
 def position_key(line: TextLine) -> str:
     return "@{:.0f},{:.0f},{:.0f},{:.0f}".format(*line.bbox)
-
-
-def _iou(a, b) -> float:
-    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 FURNITURE_MIN_CHARS = 3  # "C." of "C. 15" and "C. 5" is an option label, not a running header

@@ -13,6 +13,25 @@ import numpy as np
 
 BBox = tuple[float, float, float, float]  # x0, y0, x1, y1
 
+
+def box_area(box: BBox) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def box_intersection(a: BBox, b: BBox) -> float:
+    """Area the two boxes share."""
+    return box_area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def box_iou(a: BBox, b: BBox) -> float:
+    inter = box_intersection(a, b)
+    union = box_area(a) + box_area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def boxes_overlap(a: BBox, b: BBox) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
 BLOCK_LABELS = ("text", "title", "figure", "table", "formula", "header", "footer", "caption", "other")
 
 
@@ -42,6 +61,13 @@ class TextLine:
     @property
     def height(self) -> float:
         return self.bbox[3] - self.bbox[1]
+
+
+def median_height(lines: Sequence[TextLine]) -> float:
+    """The page's typical text-line height (what sizes blanks, boxes and formula marks)."""
+    heights = sorted(max(line.height, 1.0) for line in lines)
+    middle = len(heights) // 2
+    return heights[middle] if len(heights) % 2 else (heights[middle - 1] + heights[middle]) / 2
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ SECTION_SCORE = re.compile(r"(选择题)?每小?题\s*(\d+(?:\.\d+)?)\s*分")  #
 # Primary-school papers put the answer bracket first: "（　）1. A. morning", answered "( C )1."
 QUESTION_START = re.compile(r"^\s*(?:[（(]\s*[A-H√×✓✗]?\s*[)）]\s*)?([0-9０-９l|]{1,3})\s*([.．、])\s*(.*)$", re.S)
 CHINESE_QUESTION_START = re.compile(rf"^\s*第\s*([{CHINESE_NUMERALS}]{{1,3}})\s*题\s*[.．、:：]?\s*(.*)$", re.S)
-YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")
-GLUED_NUMBER_TEXT = re.compile(r"^\d+[\u4e00-\u9fff]")  # "4位同学" may open a question, "5cm" / "5%" / "5g" do not  # "10.2022年…" is question 10, "1.5cm" is a decimal
+YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")  # "10.2022年…" is question 10, "1.5cm" is a decimal
+GLUED_NUMBER_TEXT = re.compile(r"^\d+[\u4e00-\u9fff]")  # "4位同学" may open a question, "5cm" / "5%" / "5g" do not
 SUB_QUESTION_START = re.compile(rf"^\s*(?:[（(]\s*(\d{{1,2}})\s*[)）]|([{CIRCLED_NUMBERS}]))\s*(.*)$", re.S)
 # A, A., A．, A、 or (A) / （A）; where it may stand is checked in find_option_labels.
 OPTION_LABEL = re.compile(rf"[（(]\s*([{OPTION_LABELS}])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、])")
@@ -125,7 +125,7 @@ def parse_section_heading(text: str) -> Section | None:
     if not match or not SECTION_TITLE.search(match.group(2).strip()):
         return None
     after_title = text[match.end(2):].lstrip()[:1]
-    if after_title in "，,。" and after_title and not STATED_SCORE.search(text):
+    if after_title and after_title in "，,。" and not STATED_SCORE.search(text):
         return None  # "一、用化学用语填空，回答…" is an item; "一、听录音，选出…。（10分）" states its points
     name = f"{match.group(1)}、{match.group(2).strip()}"
     score = SECTION_SCORE.search(text)
@@ -497,27 +497,33 @@ def _next_label(label: str) -> str:
 # ---- a finished draft becomes a Question ---------------------------------------------------------------
 
 
-def _split_unread_labels(parts: list[_Part]) -> list[_Part]:
-    """"A. 甲 ⎵⎵⎵ 乙" then "C. 丙": the detector cut "B." off, so the text after A's wide gap is B.
-    (With B read, the same gap is just two columns of one option: "A. 臣子之恭也 ⎵⎵ 将有以为也".)"""
+def _recover_unread_labels(parts: list[_Part]) -> list[_Part]:
+    """Options whose label the OCR did not read, found where the next label skips one letter:
+    - "A. 甲 ⎵⎵⎵ 乙" then "C. 丙": the detector cut "B." off, so the text after A's wide gap is B
+      (with B read, the same gap is just two columns of one option: "A. 臣子之恭也 ⎵⎵ 将有以为也");
+    - picture options "A.[pic] B.[pic] D.[pic]", all without text: the unread C is listed, empty."""
     out: list[_Part] = []
     options = [p for p in parts if p.kind == "option"]
     following = {id(a): b for a, b in zip(options, options[1:])}
     for part in parts:
         nxt = following.get(id(part))
         missing = _next_label(part.label) if part.kind == "option" else ""
-        if part.gap_at and nxt is not None and missing and _next_label(missing) == nxt.label:
+        if nxt is None or not missing or _next_label(missing) != nxt.label:
+            out.append(part)
+        elif part.gap_at:
             out.append(replace(part, pieces=part.pieces[: part.gap_at], gap_at=None))
             out.append(replace(part, label=missing, pieces=part.pieces[part.gap_at:], gap_at=None))
+        elif not join_text(part.pieces) and not join_text(nxt.pieces):
+            out += [part, _Part("option", missing)]
         else:
             out.append(part)
     return out
 
 
 def _finish(draft: _Draft, passage: str | None = None) -> Question:
-    parts = _fold_statement_lists(_split_unread_labels(draft.parts))
+    parts = _fold_statement_lists(_recover_unread_labels(draft.parts))
     stem = join_text([piece for part in parts if part.kind == "stem" for piece in part.pieces])
-    options = _with_unread_labels([Option(p.label, join_text(p.pieces)) for p in parts if p.kind == "option"])
+    options = [Option(p.label, join_text(p.pieces)) for p in parts if p.kind == "option"]
     subs = [SubQuestion(p.label, join_text(p.pieces)) for p in parts if p.kind == "sub"]
     all_text = join_text([piece for part in parts for piece in part.pieces])
     kind = question_type(draft.section, stem, options, subs, all_text)
@@ -539,19 +545,6 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
         passage=passage,
         regions=[Span(page, box) for page, box in draft.regions],
     )
-
-
-def _with_unread_labels(options: list[Option]) -> list[Option]:
-    """Picture options (A.[pic] B.[pic] …) whose letter OCR did not read: A, B, D becomes A, B, C, D
-    with an empty C, when the options around the gap carry no text either (their content is a picture)."""
-    filled: list[Option] = []
-    for option in options:
-        if filled and _next_label(filled[-1].label) != option.label and not filled[-1].text and not option.text:
-            missing = _next_label(filled[-1].label)
-            if missing and _next_label(missing) == option.label:
-                filled.append(Option(missing, ""))
-        filled.append(option)
-    return filled
 
 
 def section_default_score(section: Section | None, kind: str) -> float | None:

@@ -33,7 +33,7 @@ def run_bench(refs: list[PageRef], worker: EnginePool, params: RuntimeParams) ->
     failed = 0
     with tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
         frames = [f for f in write_frames(refs, Path(tmp), workers=params.cpu_workers) if f.status == "ok"]
-        for engine in {id(single): single, id(worker): worker}.values():  # first-call allocations out of the timing
+        for engine in {single, worker}:  # first-call allocations out of the timing, in every engine
             for _ in range(engine.instances):
                 engine.predict([load_frame(frames[0])])
         for round_index, start in enumerate(range(0, len(frames), ROUND_PAGES)):

@@ -26,7 +26,7 @@ from ocr_assets.structure import ocr_frames
 from ocr_assets.tables import Table, find_tables, replace_table_lines
 from resources.engines.base import BBox, Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
-from resources.ocr_engine import InferenceWorker
+from resources.ocr_engine import EnginePool
 
 
 def decode_paper(paper: Path, frames_dir: Path, params: RuntimeParams, pdf_dpi: int) -> list[Frame]:
@@ -190,7 +190,7 @@ def document(paper_key: str, engine: str, frames: list[Frame], results: list[Pag
 
 
 def extract_paper(
-    paper: Path, paper_key: str, worker: InferenceWorker, params: RuntimeParams, work_dir: Path, pdf_dpi: int,
+    paper: Path, paper_key: str, worker: EnginePool, params: RuntimeParams, work_dir: Path, pdf_dpi: int,
     figures_dir: Path | None = None,
 ) -> tuple[dict, InferenceStats, dict]:
     """All four stages in process (the CLI's path; the assets call the same functions one by one)."""

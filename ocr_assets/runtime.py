@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -148,25 +149,16 @@ def run_inference(
         for (index, _), structure in zip(batch, structures):
             results[index] = PageResult(index, "ok", structure)
 
-    # one batch at a time on this thread, or up to `engines` at once on helper threads
+    # one batch at a time on this thread, or up to `engines` at once on a pool of as many threads
+    consumers = ThreadPoolExecutor(stats.engines, thread_name_prefix="batch") if stats.engines > 1 else None
     in_flight = threading.Semaphore(stats.engines)
-    helpers: list[threading.Thread] = []
 
     def dispatch(batch: list[tuple[int, np.ndarray]]) -> None:
-        if stats.engines == 1:
+        if consumers is None:
             run_batch(batch)
             return
         in_flight.acquire()  # all engines busy: wait here, so the frame queue (not memory) fills up
-
-        def run_and_release() -> None:
-            try:
-                run_batch(batch)
-            finally:
-                in_flight.release()
-
-        helper = threading.Thread(target=run_and_release, daemon=True, name="batch")
-        helpers.append(helper)
-        helper.start()
+        consumers.submit(run_batch, batch).add_done_callback(lambda _: in_flight.release())
 
     while True:
         waited_from = time.perf_counter()
@@ -189,7 +181,9 @@ def run_inference(
             batch = bucket[: target[0]]
             del bucket[: target[0]]
             dispatch(batch)
-    for thread in producers + helpers:
+    if consumers is not None:
+        consumers.shutdown(wait=True)
+    for thread in producers:
         thread.join()
 
     stats.wall_s = time.perf_counter() - started

@@ -15,7 +15,7 @@ from ocr_assets.monitoring import ResourceSampler
 from ocr_assets.runtime import InferenceStats, PageResult, run_inference
 from resources.engines.base import Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
-from resources.ocr_engine import InferenceWorker
+from resources.ocr_engine import EnginePool
 
 
 def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
@@ -38,7 +38,7 @@ def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
 
 
 def ocr_frames(
-    frames: list[Frame], worker: InferenceWorker, params: RuntimeParams
+    frames: list[Frame], worker: EnginePool, params: RuntimeParams
 ) -> tuple[list[PageResult], InferenceStats, dict]:
     """Run every decodable frame through the engine; frames that failed to decode stay failed."""
     readable = [f for f in frames if f.status == "ok"]
@@ -57,7 +57,7 @@ def ocr_frames(
             prefetch_depth=params.prefetch_depth,
             decode_workers=params.cpu_workers,
             free_cache=worker.free_cache,
-            engines=getattr(worker, "instances", 1),
+            engines=worker.instances,
         )
     by_index = {r.index: r for r in results}
     scale = {f.index: f.scale for f in frames}

@@ -171,9 +171,9 @@ def spec_ground_truth(gt: dict) -> tuple[dict, dict]:
                     text = text.replace(furniture_text, "")
             kept_lines = []
             for i, line in enumerate(text.split("\n")):
-                first_line = n == 0 and i == 0
-                if not first_line and (PASSAGE_HEADING.search(line) or ANSWER_KEY_HEADING.search(line)):
-                    changed["passages_cut" if PASSAGE_HEADING.search(line) else "answer_keys_cut"] += 1
+                passage = PASSAGE_HEADING.search(line)
+                if (n or i) and (passage or ANSWER_KEY_HEADING.search(line)):  # never the question's first line
+                    changed["passages_cut" if passage else "answer_keys_cut"] += 1
                     cut = True
                     break
                 kept_lines.append(line)
@@ -213,7 +213,8 @@ def score_paper(predicted: list[dict], gt: dict) -> dict:
                 cer(g, e) <= 0.2 for (_, g), (_, e) in zip(got, expected)
             )
             option_exact += options_ok
-        pages_ok = {s["page"] for s in pred["spans"]} == {p["page"] for p in gt_q["parts"]}
+        pred_pages, gt_pages = sorted({s["page"] for s in pred["spans"]}), sorted({p["page"] for p in gt_q["parts"]})
+        pages_ok = pred_pages == gt_pages
         span_ok += pages_ok
         figures_here = figures_ok_here = 0
         for part in gt_q["parts"]:
@@ -225,7 +226,7 @@ def score_paper(predicted: list[dict], gt: dict) -> dict:
         if cers[-1] > 0.05 or options_ok is False or not pages_ok or figures_ok_here < figures_here:
             misses.append({
                 "number": number, "cer": round(cers[-1], 3), "options_exact": options_ok,
-                "span_pages": (sorted({s["page"] for s in pred["spans"]}), sorted({p["page"] for p in gt_q["parts"]})),
+                "span_pages": (pred_pages, gt_pages),
                 "figures": (figures_ok_here, figures_here), "edits": text_edits(question_text(pred), gt_text),
             })
     ordered = sorted(cers)

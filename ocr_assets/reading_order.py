@@ -98,10 +98,13 @@ def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | N
     return None
 
 
+def _sides(lines: list[TextLine], g0: float, g1: float, step: float) -> tuple[list[TextLine], list[TextLine]]:
+    """The lines wholly left and wholly right of a gap."""
+    return [l for l in lines if l.x1 <= g0 + step], [l for l in lines if l.x0 >= g1 - step]
+
+
 def _both_sides_hold(lines: list[TextLine], g0: float, g1: float, step: float) -> bool:
-    left = [l for l in lines if l.x1 <= g0 + step]
-    right = [l for l in lines if l.x0 >= g1 - step]
-    return len(left) >= MIN_SIDE_LINES and len(right) >= MIN_SIDE_LINES
+    return all(len(side) >= MIN_SIDE_LINES for side in _sides(lines, g0, g1, step))
 
 
 OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
@@ -111,8 +114,7 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
     """Both sides hold real text: a few full-width lines each that are not options (the B/D options
     of a single column laid out two to a row are not a column)."""
     x_min = min(l.x0 for l in lines)
-    left = [l for l in lines if l.x1 <= g0 + step]
-    right = [l for l in lines if l.x0 >= g1 - step]
+    left, right = _sides(lines, g0, g1, step)
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
         return False
     # the right margin mirrors the left one: of the page, or of the region's own text on half a spread

@@ -137,7 +137,9 @@ def holds_body_text(box: BBox, lines: list[TextLine], page_width: float, min_lin
     return len(long_lines) >= min_lines
 
 
-QUESTION_TEXT_START = re.compile(r"^\s*(?:[A-H]\s*[.．、]|[（(]\s*[A-H1-9]\s*[)）]|\d{1,2}\s*[.．、]|[①-⑩])")
+# a decimal ("17.8%", the "1.0 0.8 0.6" of an axis) is no question number
+QUESTION_TEXT_START = re.compile(r"^\s*(?:[A-H]\s*[.．、]|[（(]\s*[A-H1-9]\s*[)）]|\d{1,2}\s*(?:[．、]|\.(?!\d))|[①-⑩])")
+OPTION_START = re.compile(r"^\s*(?:[A-H]\s*[.．、]|[（(]\s*[A-H]\s*[)）])")
 
 
 SENTENCE_END = re.compile(r"(?:[。？！；?!;]|[（(]\s*[)）])$")  # a sentence or a stem's answer bracket ends here
@@ -216,13 +218,20 @@ def _mostly_within(line: TextLine, box: BBox, share: float = 0.7) -> bool:
     return inside >= share * max(line.x1 - line.x0, 1.0)
 
 
+def _stays_text(line: TextLine) -> bool:
+    """Text a figure box may cover that is still the question's: the option letters between picture
+    options ("A.[pic] B.[pic]"), or a numbered line too long to be a label. A short numbered line
+    is a label (the t₁ of an axis read as "1.", the ① of an apparatus part)."""
+    text = line.text.strip()
+    return bool(OPTION_START.match(text)) or (bool(QUESTION_TEXT_START.match(text)) and len(text) > LABEL_MAX_CHARS)
+
+
 def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[TextLine], list[TextLine]]:
     """(body lines, lines that belong to a figure)."""
     body, labels = [], []
     for line in lines:
         in_figure = any(_inside(line, box, margin=2) and _mostly_within(line, box) for box in figures)
-        # option letters between picture options ("A.[pic] B.[pic]") stay question text
-        (labels if in_figure and not QUESTION_TEXT_START.match(line.text.strip()) else body).append(line)
+        (labels if in_figure and not _stays_text(line) else body).append(line)
     return body, labels
 
 

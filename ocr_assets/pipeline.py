@@ -80,11 +80,12 @@ def image_findings(structure: PageStructure, frame: Frame | None) -> tuple[list[
     if frame is not None and frame.path is not None:
         with Image.open(frame.path) as image:
             gray = np.asarray(image.convert("L"))
-    figures = [tuple(round(v / scale, 1) for v in box) for box in find_figures(gray, lines, blocks, structure.width * scale, structure.height * scale)]
+    found = find_figures(gray, lines, blocks, structure.width * scale, structure.height * scale)
+    figures = [tuple(round(v / scale, 1) for v in box) for box in found]
     if gray is None:
         return figures, [], []
     blanks = _scaled(find_blanks(gray, lines) + find_answer_boxes(gray, lines), 1 / scale)
-    tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines)]
+    tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines, found)]
     return figures, blanks, tables
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr_assets.figures import INK_THRESHOLD
-from resources.engines.base import BBox, TextLine
+from ocr_assets.figures import INK_THRESHOLD, split_figure_text
+from resources.engines.base import BBox, TextLine, box_area, box_intersection
 
 MIN_RULES = 3  # a grid of at least 2×2 cells; a single ruled box is a figure or a frame, not a table
 RULE_MERGE_PX = 6  # rules closer than this are one rule (thick or doubled lines)
@@ -41,7 +41,9 @@ def _positions(values: list[int]) -> list[int]:
     return merged
 
 
-def find_tables(gray: np.ndarray, lines: list[TextLine]) -> list[Table]:
+def find_tables(gray: np.ndarray, lines: list[TextLine], figures: list[BBox] = ()) -> list[Table]:
+    """Ruled grids with their cell texts. A picture in a cell (a graph in a row of 图像) is a figure:
+    its labels and axis names are not the cell's text."""
     height, width = gray.shape
     ink = (gray < INK_THRESHOLD).astype(np.uint8)
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, width // 25), 1)))
@@ -57,8 +59,9 @@ def find_tables(gray: np.ndarray, lines: list[TextLine]) -> list[Table]:
         if len(rows_at) < MIN_RULES or len(cols_at) < MIN_RULES:
             continue  # a box, an underline or a lone rule, not a grid
         box = (float(x), float(y), float(x + w), float(y + h))
+        in_cells = [f for f in figures if box_intersection(f, box) >= 0.8 * box_area(f) and box_area(f) < 0.5 * box_area(box)]
         cells: dict[tuple[int, int], list[TextLine]] = {}
-        for line in lines:
+        for line in split_figure_text(lines, in_cells)[0]:
             cx, cy = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
             if not (box[0] < cx < box[2] and box[1] < cy < box[3]):
                 continue

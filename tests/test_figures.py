@@ -147,3 +147,19 @@ def test_artwork_above_the_first_question_of_a_paper_belongs_to_no_question():
     attach_figures(questions, {1: [(140, 80, 600, 160)], 2: [(100, 100, 400, 250)]})
     assert questions[0]["figures"] == []  # the title's picture on page 1
     assert [f["bbox"] for f in questions[1]["figures"]] == [[100, 100, 400, 250]]  # page 2: not the first page
+
+
+def test_numbers_inside_a_chart_are_its_labels_but_option_letters_stay_text():
+    """A pie chart's '17.8%', an axis' '1.0 0.8 0.6' and its t₁ read as '1. 温度/℃' are the figure's
+    text; the 'B.' between picture options and a long numbered line under a loose box stay text."""
+    chart = (100, 400, 1000, 800)
+    lines = [
+        TextLine("17.8%", (200, 500, 280, 540), 0.9),
+        TextLine("1.0 0.8 0.6 0.4 0.2", (110, 420, 160, 700), 0.9),
+        TextLine("1. 温度/℃", (200, 740, 320, 780), 0.9),
+        TextLine("B.", (500, 600, 530, 630), 0.9),
+        TextLine("2. 下列关于该图的说法正确的是哪一项呢", (120, 760, 980, 790), 0.9),
+    ]
+    body, labels = split_figure_text(lines, [chart])
+    assert [l.text for l in labels] == ["17.8%", "1.0 0.8 0.6 0.4 0.2", "1. 温度/℃"]
+    assert [l.text for l in body] == ["B.", "2. 下列关于该图的说法正确的是哪一项呢"]

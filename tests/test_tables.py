@@ -41,3 +41,15 @@ def test_a_page_border_around_ruled_answer_lines_is_not_a_table():
     cv2.line(gray, (1100, 20), (1100, 1734), 0, 2)  # a ruled margin down the right
     lines = [TextLine(f"{37 + i}. 一想到那些濒危动物我就很伤心。", (80, 120 + 200 * i, 700, 160 + 200 * i), 0.99) for i in range(7)]
     assert find_tables(gray, lines) == []
+
+
+def test_a_graph_in_a_cell_keeps_its_axis_labels_out_of_the_cell_text():
+    """A row of 图像 holds graphs: each graph is a figure, its axis names are not the cell's text."""
+    gray, lines = grid_page()
+    graph = (320, 262, 600, 318)  # drawn in the second cell of the second row
+    lines[3] = TextLine("除去盐酸中的少量硫酸", (620, 275, 890, 305), 0.99)
+    lines += [TextLine("氢气的体积/L", (330, 265, 450, 280), 0.9), TextLine("t/s", (560, 300, 595, 316), 0.9)]
+    [table] = find_tables(gray, lines, [graph])
+    assert table.rows == [["选项", "实验目的"], ["A", "除去盐酸中的少量硫酸"]]
+    [whole] = find_tables(gray, lines, [(90, 190, 910, 330)])  # a figure box over the whole table takes nothing
+    assert whole.rows[1] == ["A", "氢气的体积/L除去盐酸中的少量硫酸t/s"]

@@ -122,7 +122,7 @@ def cmd_eval(args) -> int:
             gt, changed = spec_ground_truth(gt)
             log.info("%s: ground truth read as the issue defines questions: %s", gt_file.name,
                      ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in changed.items()))
-        scores.append(score_paper(doc["questions"], gt))
+        scores.append(score_paper(doc["questions"], gt, table_cells_in_order=args.as_given))
         names.append(paper.stem)
     columns = ("questions_gt", "questions_found", "f1", "cer_median", "cer_le_0_05", "options_exact",
                "span_pages_exact", "figures_attached")

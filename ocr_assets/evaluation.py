@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from rapidfuzz.distance import Levenshtein
 
@@ -28,6 +29,61 @@ def cer(hypothesis: str, reference: str) -> float:
     if not ref:
         return 0.0 if not hyp else 1.0
     return Levenshtein.distance(hyp, ref) / len(ref)
+
+
+MARKDOWN_TABLE = re.compile(r"(?m)^\|.*\|(?:\n\|.*\|)*")  # consecutive "| … |" rows
+
+
+def _aligned_range(opcodes, start: int, end: int) -> tuple[int, int]:
+    """The reference range [c, d) that the hypothesis range [start, end) was aligned with; reference
+    text inserted right at either edge is counted inside."""
+    c = d = None
+    for op in opcodes:
+        if c is None and (op.src_start <= start < op.src_end or (op.tag == "insert" and op.src_start == start)):
+            c = op.dest_start + (start - op.src_start if op.tag in ("equal", "replace") else 0)
+        if op.src_start <= end - 1 < op.src_end:
+            d = op.dest_start + (end - op.src_start if op.tag in ("equal", "replace") else 0)
+        elif op.tag == "insert" and op.src_start == end and d is not None:
+            d = op.dest_end
+    return c, d
+
+
+def _bag_distance(a: str, b: str) -> int:
+    """Edits between two texts when their order does not count: unmatched characters, either side."""
+    ca, cb = Counter(a), Counter(b)
+    return max(sum((ca - cb).values()), sum((cb - ca).values()))
+
+
+def table_cer(hypothesis: str, reference: str) -> float:
+    """CER in which the order of a Markdown table's cells is not counted.
+
+    The ground truth gives a table as its text layer does: cell by cell, a wrapped cell broken over
+    lines and interleaved with its neighbours (选 / 实验 / 现象 / 项 …), in no order a table could
+    be written in. Each table of the hypothesis is aligned to the reference stretch it matches and
+    compared as a bag of characters; the text around it is compared as usual. Never worse than `cer`."""
+    ref = normalise(reference)
+    tables = list(MARKDOWN_TABLE.finditer(hypothesis))
+    if not tables or not ref:
+        return cer(hypothesis, reference)
+    hyp, spans, pos = "", [], 0
+    for match in tables:
+        hyp += normalise(hypothesis[pos: match.start()])
+        table = normalise(match.group())
+        spans.append((len(hyp), len(hyp) + len(table)))
+        hyp += table
+        pos = match.end()
+    hyp += normalise(hypothesis[pos:])
+    opcodes = Levenshtein.opcodes(hyp, ref)
+    edits, hyp_rest, ref_rest, last_h, last_r = 0, "", "", 0, 0
+    for a, b in spans:
+        c, d = _aligned_range(opcodes, a, b)
+        if c is None or d is None or c < last_r or d < c:
+            return cer(hypothesis, reference)
+        edits += _bag_distance(hyp[a:b], ref[c:d])
+        hyp_rest, ref_rest = hyp_rest + hyp[last_h:a], ref_rest + ref[last_r:c]
+        last_h, last_r = b, d
+    edits += Levenshtein.distance(hyp_rest + hyp[last_h:], ref_rest + ref[last_r:])
+    return min(edits, Levenshtein.distance(hyp, ref)) / len(ref)
 
 
 def line_cer(ocr_lines, gt_lines: list[dict], pad: float = 6.0) -> tuple[int, int]:
@@ -187,8 +243,11 @@ def spec_ground_truth(gt: dict) -> tuple[dict, dict]:
     return gt | {"questions": questions}, changed
 
 
-def score_paper(predicted: list[dict], gt: dict) -> dict:
-    """Question F1 by number, text CER, exact option segmentation, span pages and figure attachment."""
+def score_paper(predicted: list[dict], gt: dict, table_cells_in_order: bool = False) -> dict:
+    """Question F1 by number, text CER, exact option segmentation, span pages and figure attachment.
+
+    The order of a table's cells counts only with `table_cells_in_order` (see `table_cer`)."""
+    text_cer = cer if table_cells_in_order else table_cer
     gt_questions = {str(q["qnum"]): q for q in gt["questions"]}
     pred_by_number: dict[str, dict] = {}
     for q in predicted:
@@ -203,7 +262,7 @@ def score_paper(predicted: list[dict], gt: dict) -> dict:
     for number in hits:
         gt_q, pred = gt_questions[number], pred_by_number[number]
         gt_text = QUESTION_PREFIX.sub("", "\n".join(part["text"] for part in gt_q["parts"]), count=1)
-        cers.append(cer(question_text(pred), gt_text))
+        cers.append(text_cer(question_text(pred), gt_text))
         expected = gt_options(gt_text)
         options_ok = None
         if expected:

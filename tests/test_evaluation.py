@@ -1,4 +1,4 @@
-from ocr_assets.evaluation import cer, gt_options, normalise, score_paper
+from ocr_assets.evaluation import cer, gt_options, normalise, score_paper, table_cer
 
 
 def q(number, stem, options=(), subs=(), pages=(1,), figures=()):
@@ -94,3 +94,20 @@ def test_ground_truth_is_read_as_the_issue_defines_a_question():
     assert [p["text"] for p in twenty_six["parts"]] == ["26．作文（60分）"]
     assert changed == {"furniture_lines": 1, "furniture_figures": 2, "passages_cut": 1, "answer_keys_cut": 1}
     assert gt["questions"][0]["parts"][0]["text"].endswith("捡烂纸的老头")  # the input is left as it was
+
+
+def test_a_table_is_scored_on_its_cells_not_on_the_text_layer_order_of_the_ground_truth():
+    """The ground truth gives a table cell by cell with wrapped cells interleaved; a well-made Markdown
+    table holds the same characters in another order. Its cells are compared as a bag; the text around
+    it is compared in order, and a missing or misread cell still counts."""
+    table = ("| 选项 | 现象 | 结论 |\n|---|---|---|\n| A | 点燃氢气时发出尖锐爆鸣声 | 氢气较纯 |\n"
+             "| B | 反应前后称量结果不同 | 参加反应的反应物质量总和不等于生成物质量总和 |")
+    ours = f"下列说法正确的是\n{table}A.AB.B"
+    reference = ("下列说法正确的是\n选\n现象\n结论\n项\nA\n点燃氢气时发出尖\n氢气较纯\n锐爆鸣声\n反应前后称量结果\n"
+                 "参加反应的反应物质量总\nB\n不同\n和不等于生成物质量总和\nA. A\nB. B")
+    assert cer(ours, reference) > 0.2
+    assert table_cer(ours, reference) == 0.0
+    misread = ours.replace("尖锐", "尖说").replace("结果不同", "")  # one character misread, four lost
+    assert table_cer(misread, reference) == 5 / len(normalise(reference))
+    assert table_cer(ours.replace("下列说法正确的是", "正确的是下列说法"), reference) > 0  # order outside the table counts
+    assert table_cer("no table here", "no table") == cer("no table here", "no table")

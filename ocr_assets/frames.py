@@ -12,12 +12,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from ocr_assets.pages import PageRef, load_page
 
 MAX_FRAME_SIDE = 3508  # A4 at 300 dpi; larger scans are downscaled, A3 spreads at 200 dpi fit
+# A colour watermark (the big pale-green "www.…com" of a download site) hides the text printed over
+# it from the detector. Its pixels are pale and tinted, in strokes far thicker than text and in
+# glyphs far larger; coloured print, a heading or a pen's handwriting is neither.
+PALE_MIN = 110  # every channel at least this
+TINT_MIN = 25  # max - min channel: coloured, not grey
+EDGE_TINT_MIN = 6  # the soft edge of a watermark glyph is barely tinted; grey print is not at all
+WATERMARK_STROKE_PX = 12  # thinner pale strokes are print or handwriting
+WATERMARK_GLYPH_SHARE = 0.03  # of the page's long side
 MANIFEST_NAME = "manifest.json"
 
 
@@ -72,9 +81,40 @@ def read_manifest(out_dir: Path) -> list[Frame]:
 
 
 def load_frame(frame: Frame) -> np.ndarray:
-    """The frame's pixels as an RGB uint8 array."""
+    """The frame's pixels as the engine reads them: RGB uint8, a colour watermark turned to paper.
+    (Figures are cropped from the frame file itself, untouched.)"""
     with Image.open(frame.path) as image:
-        return np.asarray(image.convert("RGB"))
+        return without_colour_watermark(np.asarray(image.convert("RGB")))
+
+
+def without_colour_watermark(rgb: np.ndarray) -> np.ndarray:
+    """`rgb` with the pixels of large, thick-stroked, pale coloured shapes set to white.
+
+    The shapes are found on a 4× smaller mask (a page costs tens of milliseconds, not a second)."""
+    r, g, b = cv2.split(rgb)
+    low, high = cv2.min(cv2.min(r, g), b), cv2.max(cv2.max(r, g), b)
+    light, tint = cv2.compare(low, PALE_MIN, cv2.CMP_GE), cv2.subtract(high, low)
+    pale = cv2.bitwise_and(light, cv2.compare(tint, TINT_MIN, cv2.CMP_GE))
+    if cv2.countNonZero(pale) == 0:
+        return rgb
+    shrink = 4
+    small = cv2.resize(pale, (max(1, rgb.shape[1] // shrink), max(1, rgb.shape[0] // shrink)), interpolation=cv2.INTER_AREA)
+    stroke = max(1, round(WATERMARK_STROKE_PX / shrink))
+    thick = cv2.morphologyEx((small >= 128).astype(np.uint8), cv2.MORPH_OPEN, np.ones((stroke, stroke), np.uint8))
+    # a line of print across a glyph cuts its mask; pieces a text line apart are one glyph
+    grouped = cv2.dilate(thick, np.ones((7, 7), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    large = np.zeros(count, dtype=np.uint8)
+    large[1:] = np.minimum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) * shrink >= WATERMARK_GLYPH_SHARE * max(rgb.shape[:2])
+    if not large.any():
+        return rgb
+    near = cv2.dilate(large[labels], np.ones((3, 3), np.uint8))  # and the glyphs' soft edges
+    near = cv2.resize(near, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_NEAREST)
+    tinted = cv2.bitwise_and(light, cv2.compare(tint, EDGE_TINT_MIN, cv2.CMP_GE))
+    watermark = cv2.bitwise_and(tinted, near * 255).astype(bool)
+    cleaned = rgb.copy()
+    cleaned[watermark] = 255
+    return cleaned
 
 
 def _sha256(path: Path) -> str:

@@ -1,8 +1,9 @@
-
+import cv2
+import numpy as np
 import pytest
 from PIL import Image
 
-from ocr_assets.frames import capped_size, load_frame, read_manifest, write_frames
+from ocr_assets.frames import capped_size, load_frame, read_manifest, without_colour_watermark, write_frames
 from ocr_assets.pages import BadPaper, enumerate_pages, is_paper, load_page, paper_key
 from tests.conftest import SAMPLE_PDF
 
@@ -69,3 +70,17 @@ def test_frames_are_written_once_with_a_manifest_and_bad_pages_recorded(tmp_path
     assert load_frame(frames[2]).shape == (400, 300, 3)
     assert read_manifest(tmp_path / "frames") == frames
     assert all(len(f.sha256) == 64 for f in frames if f.status == "ok")
+
+
+def test_a_colour_watermark_is_paper_to_the_engine_but_print_and_handwriting_stay():
+    rgb = np.full((1000, 800, 3), 255, dtype=np.uint8)
+    cv2.putText(rgb, "g12e", (40, 600), cv2.FONT_HERSHEY_SIMPLEX, 9, (176, 220, 182), 40)  # pale green, huge
+    cv2.line(rgb, (0, 450), (800, 450), (0, 0, 0), 3)  # a line of print across it
+    cv2.line(rgb, (50, 900), (300, 880), (150, 170, 235), 4)  # a pale blue pen stroke
+    cv2.rectangle(rgb, (500, 850), (560, 900), (200, 30, 30), -1)  # red print
+    cleaned = without_colour_watermark(rgb)
+    watermark = (rgb == (176, 220, 182)).all(axis=2)
+    assert (cleaned[watermark] == 255).all(axis=1).mean() > 0.999  # all but slivers pinched by the print
+    assert (cleaned[450] == 0).all()  # the print over it is untouched
+    assert (cleaned[880:905] == rgb[880:905]).all()  # handwriting and red print stay
+    assert (without_colour_watermark(rgb[820:]) == rgb[820:]).all()  # no watermark: the page as it is

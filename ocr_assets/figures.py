@@ -180,13 +180,16 @@ def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Bl
     if gray is not None:
         boxes += drawings_in_image(gray, lines)
     figures = merge_boxes(boxes)
-    row_text = _continues_a_text_row(lines)
+    after_start, beside_long = _continues_a_text_row(lines)
     for _ in range(2):  # labels join a drawing to its labels, which can join two parts of one drawing
         grown = []
         for box in figures:
             for line in lines:
-                # a label sits inside or beside its drawing and is short, unlike a body line
-                if (_near(line.bbox, box, LABEL_MARGIN) and is_label(line) and id(line) not in row_text
+                # a label sits inside or beside its drawing and is short, unlike a body line; a line
+                # on an option's row is the option's text, unless it stands over the drawing itself
+                # (a flowchart's 输入N level with a far-off "D. 5/6")
+                if (_near(line.bbox, box, LABEL_MARGIN) and is_label(line) and id(line) not in beside_long
+                        and (id(line) not in after_start or _over_columns_of(line, box))
                         and line.x1 - line.x0 < max(200.0, 0.6 * (box[2] - box[0]) + 60)):
                     box = _union(box, line.bbox)
             grown.append(box)
@@ -194,10 +197,14 @@ def find_figures(gray: np.ndarray | None, lines: list[TextLine], blocks: list[Bl
     return figures
 
 
-def _continues_a_text_row(lines: list[TextLine]) -> set[int]:
-    """ids of short lines that belong to a row of text, not to a drawing: right of an option or
-    question start on the same row (the rest of "C. 反应器2中生成 [picture] 的质量比为9:8"), or close
-    beside a long line of the row ("X是 ______ ，②和③中的溶液…")."""
+def _over_columns_of(line: TextLine, box: BBox) -> bool:
+    return line.x0 >= box[0] - LABEL_MARGIN and line.x1 <= box[2] + LABEL_MARGIN
+
+
+def _continues_a_text_row(lines: list[TextLine]) -> tuple[set[int], set[int]]:
+    """ids of short lines that may belong to a row of text, not to a drawing: (right of an option or
+    question start on the same row (the rest of "C. 反应器2中生成 [picture] 的质量比为9:8"), close
+    beside a long line of the row ("X是 ______ ，②和③中的溶液…"))."""
     starts = [l for l in lines if QUESTION_TEXT_START.match(l.text.strip())]
     long_lines = [l for l in lines if len(l.text.strip()) > LABEL_MAX_CHARS]
 
@@ -205,11 +212,9 @@ def _continues_a_text_row(lines: list[TextLine]) -> set[int]:
         gap = max(a.x0 - b.x1, b.x0 - a.x1)
         return same_row(a, b) and gap < ROW_TEXT_GAP * max(a.height, b.height)
 
-    return {
-        id(line) for line in lines
-        if any(s is not line and s.x1 <= line.x0 and same_row(s, line) for s in starts)
-        or any(other is not line and close_beside(line, other) for other in long_lines)
-    }
+    after_start = {id(line) for line in lines if any(s is not line and s.x1 <= line.x0 and same_row(s, line) for s in starts)}
+    beside_long = {id(line) for line in lines if any(other is not line and close_beside(line, other) for other in long_lines)}
+    return after_start, beside_long
 
 
 def _mostly_within(line: TextLine, box: BBox, share: float = 0.7) -> bool:

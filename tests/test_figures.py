@@ -163,3 +163,19 @@ def test_numbers_inside_a_chart_are_its_labels_but_option_letters_stay_text():
     body, labels = split_figure_text(lines, [chart])
     assert [l.text for l in labels] == ["17.8%", "1.0 0.8 0.6 0.4 0.2", "1. 温度/℃"]
     assert [l.text for l in body] == ["B.", "2. 下列关于该图的说法正确的是哪一项呢"]
+
+
+def test_a_flowchart_label_level_with_an_option_far_to_its_left_is_still_the_flowchart_s():
+    """'输入N' sits over the flowchart, level with 'D. 5/6' of the options to its left: it is a label of
+    the drawing, not the rest of the option's row (that would stand right of the drawing)."""
+    gray = np.full((H, W), 255, dtype=np.uint8)
+    cv2.circle(gray, (900, 800), 80, 0, 3)
+    cv2.line(gray, (830, 740), (970, 860), 0, 3)
+    lines = [
+        TextLine("D. 5/6", (300, 680, 390, 715), 0.99),
+        TextLine("输入N", (860, 675, 945, 712), 0.99),
+    ]
+    [figure] = find_figures(gray, lines, [], W, H)
+    assert figure[1] <= 675  # grown over its label
+    body, labels = split_figure_text(lines, [figure])
+    assert [l.text for l in body] == ["D. 5/6"] and [l.text for l in labels] == ["输入N"]

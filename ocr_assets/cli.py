@@ -97,19 +97,32 @@ def default_gt_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "shared" / "evaldata" / "gt"
 
 
+def _ground_truths(gt_dir: Path):
+    """(file, ground truth, paper) for each `*.layout_questions.json` (paper: its `source_pdf`) and each
+    one-page `*.gt.md` whose page image of the same name is in `../pages` (MinerU's problem page)."""
+    from ocr_assets.evaluation import markdown_ground_truth
+
+    for gt_file in sorted(gt_dir.glob("*.layout_questions.json")):
+        gt = json.loads(gt_file.read_text(encoding="utf-8"))
+        yield gt_file, gt, (gt_dir.parent / gt["source_pdf"]).resolve()
+    for gt_file in sorted(gt_dir.glob("*.gt.md")):
+        stem = gt_file.name.removesuffix(".gt.md")
+        images = sorted((gt_dir.parent / "pages").glob(f"{stem}.*"))
+        if images:
+            yield gt_file, markdown_ground_truth(gt_file.read_text(encoding="utf-8")), images[0].resolve()
+
+
 def cmd_eval(args) -> int:
     from ocr_assets.evaluation import overall, score_paper, spec_ground_truth
     from ocr_assets.pipeline import extract_paper
 
     gt_dir = Path(args.gt_dir) if args.gt_dir else default_gt_dir()
-    gt_files = sorted(gt_dir.glob("*.layout_questions.json"))
-    if not gt_files:
-        raise UsageError(f"{gt_dir}: no *.layout_questions.json ground truth here")
+    ground_truths = list(_ground_truths(gt_dir))
+    if not ground_truths:
+        raise UsageError(f"{gt_dir}: no *.layout_questions.json (or *.gt.md beside its page image) ground truth here")
     params, worker = _runtime(args)
     scores, names = [], []
-    for gt_file in gt_files:
-        gt = json.loads(gt_file.read_text(encoding="utf-8"))
-        paper = (gt_dir.parent / gt["source_pdf"]).resolve()
+    for gt_file, gt, paper in ground_truths:
         if not paper.exists():
             log.warning("%s: source %s not found, skipped", gt_file.name, paper)
             continue

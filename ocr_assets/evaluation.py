@@ -18,6 +18,7 @@ def normalise(text: str) -> str:
     digits as digits, ellipses as dots, no whitespace, no blank underlines, no table markup."""
     text = unicodedata.normalize("NFKC", text).translate(SUBSCRIPTS)
     text = text.replace("⋯", "...")  # a typeset midline ellipsis reads as three dots (NFKC already maps …)
+    text = text.replace("−", "-")  # a typeset minus sign is the hyphen-minus typed in a text layer
     text = text.replace("_", "")
     text = re.sub(r"\|?(?:-{3}\|)+", "", text).replace("|", "")  # Markdown table markup is not content
     return re.sub(r"\s+", "", text)
@@ -241,6 +242,43 @@ def spec_ground_truth(gt: dict) -> tuple[dict, dict]:
                 break
         questions.append(q | {"parts": parts})
     return gt | {"questions": questions}, changed
+
+
+# ---- ground truth written as Markdown with LaTeX maths (MinerU's cleaned benchmark pages) ------------
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+MARKDOWN_QUESTION = re.compile(rf"^\s*第([{CHINESE_NUMERALS}]{{1,3}})题\s*[.．、:：]?\s*", re.M)
+
+
+def chinese_number(numeral: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23."""
+    digits = [CHINESE_NUMERALS.index(c) + 1 for c in numeral]
+    if 10 not in digits:
+        return digits[0]
+    tens, _, units = numeral.partition("十")
+    return (CHINESE_NUMERALS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMERALS.index(units) + 1 if units else 0)
+
+
+def latex_to_text(text: str) -> str:
+    """Maths as it is printed: `$A B^{2}$` → "A B2", `\triangle P Q R` → "△ P Q R" (pylatexenc)."""
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    context = get_default_latex_context_db().filter_context(keep_categories=None)
+    context.add_context_category("exam", prepend=True, macros=[MacroTextSpec("triangle", "△")])
+    plain = LatexNodes2Text(math_mode="text", latex_context=context).latex_to_text(text)
+    return plain.replace("^", "")  # a superscript is printed raised, with no caret; "_" is dropped by normalise
+
+
+def markdown_ground_truth(markdown: str, page: int = 1) -> dict:
+    """A one-page `*.gt.md` as `*.layout_questions.json`-shaped ground truth: the questions are its
+    `第一题.` … sections (text only: no boxes, no figures), everything before the first is the title."""
+    starts = list(MARKDOWN_QUESTION.finditer(markdown))
+    questions = []
+    for start, following in zip(starts, starts[1:] + [None]):
+        body = markdown[start.end(): following.start() if following else len(markdown)]
+        questions.append({"qnum": chinese_number(start.group(1)),
+                          "parts": [{"page": page, "bbox": None, "text": latex_to_text(body).strip(), "figures": []}]})
+    return {"pages": [], "questions": questions}
 
 
 def score_paper(predicted: list[dict], gt: dict, table_cells_in_order: bool = False) -> dict:

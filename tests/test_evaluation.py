@@ -1,4 +1,4 @@
-from ocr_assets.evaluation import cer, gt_options, normalise, score_paper, table_cer
+from ocr_assets.evaluation import cer, chinese_number, gt_options, markdown_ground_truth, normalise, score_paper, table_cer
 
 
 def q(number, stem, options=(), subs=(), pages=(1,), figures=()):
@@ -111,3 +111,29 @@ def test_a_table_is_scored_on_its_cells_not_on_the_text_layer_order_of_the_groun
     assert table_cer(misread, reference) == 5 / len(normalise(reference))
     assert table_cer(ours.replace("下列说法正确的是", "正确的是下列说法"), reference) > 0  # order outside the table counts
     assert table_cer("no table here", "no table") == cer("no table here", "no table")
+
+
+def test_markdown_ground_truth_with_latex_is_read_as_printed_questions(tmp_path):
+    """MinerU's cleaned page: a title, then 第一题. … sections with LaTeX maths."""
+    markdown = ("# 数学新星问题征解\n\n第十五期\n\n"
+                "第一题. 设 $z_{1}, z_{2}$ 是单位复数.\n\n(王逸轩 供题)\n\n"
+                "第二题. 证明: $A T^{2}=A R^{2}+A D \\cdot B C$, 且 $\\triangle P Q R$ 的周长 $\\leq 9$.\n\n"
+                "第十二题. 末题.\n")
+    gt = markdown_ground_truth(markdown)
+    assert [q["qnum"] for q in gt["questions"]] == [1, 2, 12]
+    assert [chinese_number(n) for n in ("九", "十", "二十三")] == [9, 10, 23]
+    first, second = (q["parts"][0]["text"] for q in gt["questions"][:2])
+    assert normalise(first) == "设z1,z2是单位复数.(王逸轩供题)"
+    assert normalise(second) == "证明:AT2=AR2+AD·BC,且△PQR的周长≤9."
+    ours = [q("1", "设 z1， z2 是单位复数.(王逸轩供题)"), q("2", "证明:AT2 = AR2 + AD · BC,且△PQR 的周长≤9."), q("12", "末题.")]
+    score = score_paper(ours, gt)
+    assert score["f1"] == 1.0 and score["cer_median"] == 0.0
+
+    from ocr_assets.cli import _ground_truths
+    (tmp_path / "gt").mkdir()
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "gt" / "p03_page.gt.md").write_text(markdown, encoding="utf-8")
+    (tmp_path / "gt" / "p99_no_page.gt.md").write_text(markdown, encoding="utf-8")  # no image: not scored
+    (tmp_path / "pages" / "p03_page.png").write_bytes(b"")
+    found = list(_ground_truths(tmp_path / "gt"))
+    assert [(f.name, paper.name) for f, _, paper in found] == [("p03_page.gt.md", "p03_page.png")]

@@ -106,9 +106,11 @@ def attach_figures(questions: list[dict], figures_by_page: dict[int, list], regi
         first_page = page == min(figures_by_page)
         owners = [figure_owner(box, [region for _, region in on_page]) for box in figures]
         for box, index in zip(figures, owners):
-            if first_page and box[3] <= min(region[1] for _, region in on_page):
-                continue  # above every question of the paper: the title's artwork or a score table
-            owner = on_page[index][0]
+            owner, region = on_page[index]
+            if first_page and box[3] <= region[1]:
+                # owned by the first question below it, so above every question of its column (on a
+                # spread, of its own half): the title's artwork or a score table
+                continue
             owner["figures"].append({"page": page, "bbox": [round(v) for v in box], "image": None})
             span = next(s for s in owner["spans"] if s["page"] == page)
             span["bbox"] = [round(min(span["bbox"][0], box[0])), round(min(span["bbox"][1], box[1])),

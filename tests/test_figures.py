@@ -149,6 +149,16 @@ def test_artwork_above_the_first_question_of_a_paper_belongs_to_no_question():
     assert [f["bbox"] for f in questions[1]["figures"]] == [[100, 100, 400, 250]]  # page 2: not the first page
 
 
+def test_on_a_spread_the_title_artwork_is_above_its_own_column_not_the_right_hand_page():
+    """The right-hand page of an A3 spread starts with a question at the very top; the left-hand page's
+    title picture and score table stand above that page's first question only, and belong to none."""
+    questions = [{"number": "1", "spans": [{"page": 1, "bbox": [280, 800, 1460, 870]}], "figures": []},
+                 {"number": "2", "spans": [{"page": 1, "bbox": [1800, 150, 3000, 220]}], "figures": []}]
+    attach_figures(questions, {1: [(290, 170, 1580, 440), (250, 490, 1620, 620), (1850, 240, 2100, 400)]})
+    assert questions[0]["figures"] == []
+    assert [f["bbox"] for f in questions[1]["figures"]] == [[1850, 240, 2100, 400]]  # under its question
+
+
 def test_numbers_inside_a_chart_are_its_labels_but_option_letters_stay_text():
     """A pie chart's '17.8%', an axis' '1.0 0.8 0.6' and its t₁ read as '1. 温度/℃' are the figure's
     text; the 'B.' between picture options and a long numbered line under a loose box stay text."""

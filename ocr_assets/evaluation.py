@@ -128,6 +128,8 @@ def gt_options(text: str) -> list[tuple[str, str]]:
             if pairs:  # a wrapped option continues on the next line
                 pairs[-1] = (pairs[-1][0], pairs[-1][1] + line)
             continue
+        if marks[0].group(1) == "A" and pairs:
+            pairs = []  # the options start again at A: what came before was a stem line ("A、B两点.若…")
         for mark, following in zip(marks, marks[1:] + [None]):
             pairs.append((mark.group(1), line[mark.end(): following.start() if following else len(line)]))
     return pairs

@@ -50,6 +50,8 @@ def test_text_edits_say_what_is_missing_extra_or_misread():
 
 def test_gt_options_keep_their_wrapped_lines():
     assert gt_options("题干\nA. 第一行\n接着第二行\nB. 乙") == [("A", "第一行接着第二行"), ("B", "乙")]
+    # a wrapped stem line that starts with a point's name is no option: the options start again at A
+    assert gt_options("直线交椭圆E于\nA、B两点.则E的方程为（ ）\nA．甲\nB．乙") == [("A", "甲"), ("B", "乙")]
 
 
 def test_figure_attached_by_coverage_but_not_by_a_page_sized_box():

@@ -202,8 +202,9 @@ def find_option_labels(text: str, next_label: str) -> list[tuple[int, int, str]]
         start, end = match.span()
         at_line_start = start == stripped_start
         before = text[start - 1] if start > 0 else ""
-        if label.islower():  # OCR reads "C." as "c." now and then: only after a space, in a row of options
-            if not (found and before.isspace()):
+        if label.islower():  # OCR reads "C." as "c." now and then: in a row of options after a space, or
+            # opening a line when it is exactly the option due after A and B ("c.ln|x-y|>0")
+            if not ((found and before.isspace()) or (at_line_start and label.upper() == expected and expected != "A")):
                 continue
             label = label.upper()
         # OCR loses a label now and then (an option that is a picture); at a line start one gap is safe

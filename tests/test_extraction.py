@@ -248,6 +248,10 @@ def test_option_labels_the_ocr_read_lowercase_or_glued_to_the_text_before():
         ("A", "an=2n-5"), ("B", "an=3n-10"), ("C", "Sn=2n²-8n"), ("D", "Sn=n²/2-2n")]
     [question] = extract(["1. 若x<y，则（　　）", "A. ln(y-x+1)>0 B. ln(y-x+1)<0 c.ln|x-y|>0 D. ln|x-y|<0"])
     assert [o.label for o in question.options] == ["A", "B", "C", "D"]
+    [question] = extract(["1. 若x<y，则（　　）", "A. ln(y-x+1)>0 B. ln(y-x+1)<0", "c.ln|x-y|>0", "D. ln|x-y|<0"])
+    assert [(o.label, o.text) for o in question.options][2] == ("C", "ln|x-y|>0")  # opening its own line
+    [question] = extract(["1. Read and choose.", "a. an apple on the desk"])  # no options yet: "a." is text
+    assert question.options == [] and "a. an apple" in question.stem
     [question] = extract(["1. 溶液中含有（　　）", "A. NaCl B. KNO3 C. NaB. 硼"])  # B was taken: "NaB." is text
     assert [(o.label, o.text) for o in question.options] == [("A", "NaCl"), ("B", "KNO3"), ("C", "NaB. 硼")]
 

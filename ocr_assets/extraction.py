@@ -16,12 +16,16 @@ CIRCLED_NUMBERS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 CHINESE_NUMERALS = "一二三四五六七八九十"
 OPTION_LABELS = "ABCDEFGH"
 
-# 一、选择题（本题共8小题，每小题2分，共16分） or 一、选择题：本题…: a Chinese numeral and a short title.
+ROMAN_NUMERALS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
+# 一、选择题（本题共8小题，每小题2分，共16分） or 一、选择题：本题…: a Chinese numeral and a short title;
+# English papers number their parts Ⅰ. 单项选择 Ⅱ. 完形填空 …
 SECTION_HEADING = re.compile(
-    rf"^\s*([{CHINESE_NUMERALS}]{{1,3}})\s*[、.．]\s*([^（(：:，,。]{{1,16}}?)\s*(?:[（(：:，,。].*)?$"
+    rf"^\s*([{CHINESE_NUMERALS}]{{1,3}}|[{ROMAN_NUMERALS}])\s*[、.．]\s*([^（(：:，,。]{{1,16}}?)\s*(?:[（(：:，,。].*)?$"
 )
-# Words a section title is made of (…题, 语言文字运用, 现代文阅读, 作文); other "一、…" lines are text.
-SECTION_TITLE = re.compile(r"题$|选择|填空|解答|计算|实验|探究|阅读|运用|作文|写作|默写|听力|积累|综合|应用|听录音|选出|判断")
+# Words a section title is made of (…题, 语言文字运用, 现代文阅读, 作文, 书面表达); other "一、…" lines are text.
+SECTION_TITLE = re.compile(
+    r"题$|选择|填空|解答|计算|实验|探究|阅读|运用|作文|写作|默写|听力|积累|综合|应用|听录音|选出|判断|表达|对话|词汇|语法|转换"
+)
 SECTION_SCORE = re.compile(r"(选择题)?每小?题\s*(\d+(?:\.\d+)?)\s*分")  # "其中选择题每小题3分" scores choices only
 # OCR reads the digit 1 as l or | now and then; ".", "．" and "、" all end a question number.
 # Primary-school papers put the answer bracket first: "（　）1. A. morning", answered "( C )1."
@@ -30,6 +34,8 @@ CHINESE_QUESTION_START = re.compile(rf"^\s*第\s*([{CHINESE_NUMERALS}]{{1,3}})\s
 YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")  # "10.2022年…" is question 10, "1.5cm" is a decimal
 GLUED_NUMBER_TEXT = re.compile(r"^\d+[\u4e00-\u9fff]")  # "4位同学" may open a question, "5cm" / "5%" / "5g" do not
 SUB_QUESTION_START = re.compile(rf"^\s*(?:[（(]\s*(\d{{1,2}})\s*[)）]|([{CIRCLED_NUMBERS}]))\s*(.*)$", re.S)
+ROMAN_SUB_NUMBERS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+ROMAN_SUB_QUESTION_START = re.compile(r"^\s*(i{1,3}|iv|vi{0,3}|ix|x)\s*[.．)）]\s+(.*)$", re.S)  # i. ii. … x.
 # A, A., A．, A、 or (A) / （A）; where it may stand is checked in find_option_labels.
 OPTION_LABEL = re.compile(rf"[（(]\s*([{OPTION_LABELS}])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、])")
 LEADING_SCORE = re.compile(r"^\s*[（(]\s*(?:本小?题)?\s*(?:满分)?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*")
@@ -178,10 +184,13 @@ def chinese_number(numeral: str) -> int:
 
 
 def parse_sub_question_start(text: str) -> tuple[str, int, str, str] | None:
-    """(display number, index, style, rest) for a line opening with (1)/（1） or ①."""
+    """(display number, index, style, rest) for a line opening with (1)/（1）, ① or i./ii. (then a space)."""
     match = SUB_QUESTION_START.match(text)
     if not match:
-        return None
+        roman = ROMAN_SUB_QUESTION_START.match(text)
+        if roman is None:
+            return None
+        return f"{roman.group(1)}.", ROMAN_SUB_NUMBERS.index(roman.group(1)) + 1, "roman", roman.group(2).strip()
     digits, circled, rest = match.groups()
     if digits:
         return f"({int(digits)})", int(digits), "paren", rest.strip()
@@ -453,8 +462,8 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
         draft.parts.append(_Part("sub", display, [rest], style=style))
         return
     labels = find_option_labels(text, draft.next_option)
-    if labels and draft.sub_style == "paren":
-        # options under (1)/(2) are that sub-question's choices: they stay in its text, in place
+    if labels and draft.sub_style in ("paren", "roman"):
+        # options under (1)/(2) or i./ii. are that sub-question's choices: they stay in its text, in place
         draft.container().pieces.append(text)
         draft.next_option = _next_label(labels[-1][2])
         return

@@ -518,3 +518,19 @@ def test_a_reading_passage_is_attached_to_the_questions_that_use_it():
     assert questions[1].passage == questions[2].passage
     assert questions[1].passage.startswith("（二）阅读下面的文字") and "烤肉刘" in questions[1].passage
     assert questions[3].passage is None
+
+
+def test_roman_numbered_parts_of_an_english_paper_are_sections():
+    questions = extract(["Ⅰ. 单项选择（每小题1分）", "1. I ___ a student.", "A. am B. is C. are D. be",
+                         "Ⅱ. 完形填空（每小题2分）", "1. Read it.", "A. x B. y C. z D. w"])
+    assert [(q.number, q.section, q.score) for q in questions] == [("1", "Ⅰ、单项选择", 1.0), ("1", "Ⅱ、完形填空", 2.0)]
+    assert questions[0].options[-1].text == "be"  # the next part's heading is not glued to option D
+
+
+def test_sub_questions_numbered_i_ii_iii():
+    [question, following] = extract(["1. Read and answer the questions.", "i. What is it?", "A. a cat B. a dog",
+                                     "ii. Where is it?", "2. Look and write."])
+    assert [(s.number, s.text) for s in question.sub_questions] == [("i.", "What is it?A. a cat B. a dog"), ("ii.", "Where is it?")]
+    assert question.options == [] and following.number == "2"
+    [question] = extract(["1. Read the passage.", "v. is a verb here."])  # no i. before it: text
+    assert question.sub_questions == [] and question.stem.endswith("v. is a verb here.")

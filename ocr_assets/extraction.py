@@ -268,7 +268,7 @@ class _Part:
 
 @dataclass
 class _Draft:
-    number: int
+    number: int | str  # str: a section that is itself one question ("五、作文（60分）"), by its numeral
     section: Section | None
     parts: list[_Part] = field(default_factory=list)
     boxes: dict[int, list[float]] = field(default_factory=dict)  # page -> union bbox
@@ -278,6 +278,7 @@ class _Draft:
     next_sub: int = 1
     sub_style: str = ""
     in_solution: bool = False  # after 【答案】/【解析】: worked answers, not question text
+    stated_score: float | None = None  # points stated outside its text (its section heading's)
 
     def add_box(self, page: int, line: TextLine) -> None:
         box = self.boxes.get(page)
@@ -332,6 +333,8 @@ class _State:
     last_instruction: int = 0
     draft: _Draft | None = None
     done: list[_Draft] = field(default_factory=list)
+    section_heading: str = ""
+    section_lines: list[tuple[int, TextLine, str]] = field(default_factory=list)  # text before its first question
 
     def close(self) -> None:
         if self.draft is not None:
@@ -345,6 +348,7 @@ def extract_questions(pages: list[PageLines]) -> list[Question]:
         for line in page.lines:
             _take_line(state, page.page, line)
     state.close()
+    _close_section(state)
     return [_finish(draft, state.passages.get(draft.number)) for draft in state.done]
 
 
@@ -372,11 +376,14 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         return
     if PART_HEADING.match(text):
         state.close()  # the question before it has ended; the part's own sections follow
+        _close_section(state)
         return
     section = parse_section_heading(text)
     if section is not None:
         state.close()
+        _close_section(state)
         state.section, state.section_has_question, state.in_notice = section, False, False
+        state.section_heading, state.section_lines = text, []
         return
     if state.draft is None and not state.seen_question and NOTICE_HEADING.search(text):
         state.in_notice = True
@@ -400,12 +407,36 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         state.passage.append(text)
         return
     if state.draft is None:
+        if state.section is not None and not state.section_has_question:
+            state.section_lines.append((page, line, text))  # the section's own task, or its instructions
         return  # title, instructions and other preamble are not part of any question
     if SOLUTION_START.match(text):
         state.draft.in_solution = True
     if state.draft.in_solution:
         return  # answers and worked solutions printed under a question are not part of it
     _take_text(state.draft, page, line, text)
+
+
+SECTION_TASK_MIN_CHARS = 20
+
+
+def _close_section(state: _State) -> None:
+    """A section with points but no numbered question is itself one question, numbered by its numeral:
+    "五、作文（60分）" and the prompt under it, "一、看拼音，写词语（8分）" and its pinyin."""
+    section, lines = state.section, state.section_lines
+    state.section_lines = []
+    if section is None or state.section_has_question or not lines:
+        return
+    points = stated_score(state.section_heading)
+    if points is None or sum(len(text) for _, _, text in lines) < SECTION_TASK_MIN_CHARS:
+        return
+    draft = _Draft(section.name.split("、")[0], section, stated_score=points)
+    for page, line, text in lines:
+        if not draft.in_solution and SOLUTION_START.match(text):
+            draft.in_solution = True
+        if not draft.in_solution:
+            _take_text(draft, page, line, text)
+    state.done.append(draft)
 
 
 def _attach_passage(state: _State, number: int) -> None:
@@ -539,7 +570,7 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
     kind = question_type(draft.section, stem, options, subs, all_text)
     score = stated_score(stem)
     if score is None:
-        score = section_default_score(draft.section, kind)
+        score = draft.stated_score if draft.stated_score is not None else section_default_score(draft.section, kind)
     else:  # the score is kept in `score`; a leading "（8分）" is not part of the question text
         stem = LEADING_SCORE.sub("", stem, count=1)
     return Question(

@@ -534,3 +534,16 @@ def test_sub_questions_numbered_i_ii_iii():
     assert question.options == [] and following.number == "2"
     [question] = extract(["1. Read the passage.", "v. is a verb here."])  # no i. before it: text
     assert question.sub_questions == [] and question.stem.endswith("v. is a verb here.")
+
+
+def test_a_section_with_points_but_no_numbered_question_is_itself_one_question():
+    questions = extract(["一、选择题（每小题2分）", "1. 甲是（　）", "A. x B. y C. z D. w",
+                         "二、作文（60分）", "阅读下面的材料，根据要求写作。", "人生如一场旅行，不少于800字。"])
+    essay = questions[-1]
+    assert [q.number for q in questions] == ["1", "二"]
+    assert (essay.section, essay.type, essay.score) == ("二、作文", "free_response", 60.0)
+    assert essay.stem == "阅读下面的材料，根据要求写作。人生如一场旅行，不少于800字。" and essay.spans
+    # numbered, the essay is that number; an instruction line before question 1 is no question
+    questions = extract(["一、选择题（每小题2分）", "下列各题只有一个正确答案。", "1. 甲是（　）", "A. x B. y C. z D. w",
+                         "二、作文（60分）", "2. 阅读下面的材料，根据要求写作。"])
+    assert [q.number for q in questions] == ["1", "2"]

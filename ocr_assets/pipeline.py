@@ -147,13 +147,24 @@ def figure_owner(box, spans: list) -> int:
     return min(column, key=lambda i: spans[i][1])
 
 
+def question_keys(questions: list[dict]) -> list[str]:
+    """A file-name key per question: its number, and "1_2", "1_3" … for the second and later
+    questions of that number (primary-school papers number each section from 1 again)."""
+    seen: dict[str, int] = {}
+    keys = []
+    for q in questions:
+        seen[q["number"]] = seen.get(q["number"], 0) + 1
+        keys.append(q["number"] if seen[q["number"]] == 1 else f"{q['number']}_{seen[q['number']]}")
+    return keys
+
+
 def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figures_dir: Path) -> None:
     figures_dir.mkdir(parents=True, exist_ok=True)
     for stale in figures_dir.glob("q*.png"):
         stale.unlink()
     opened: dict[int, Image.Image] = {}  # each page decoded once, however many figures it holds
     try:
-        for q in questions:
+        for q, key in zip(questions, question_keys(questions)):
             for n, figure in enumerate(q["figures"], start=1):
                 frame = frame_by_index.get(figure["page"])
                 if frame is None or frame.path is None:
@@ -161,7 +172,7 @@ def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figure
                 if frame.index not in opened:
                     opened[frame.index] = Image.open(frame.path)
                 x0, y0, x1, y1 = (v * frame.scale for v in figure["bbox"])
-                name = f"q{q['number']}-{n}.png"
+                name = f"q{key}-{n}.png"
                 opened[frame.index].crop((int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5))).save(figures_dir / name)
                 figure["image"] = f"{figures_dir.name}/{name}"
     finally:

@@ -10,11 +10,12 @@ from pathlib import Path
 from PIL import Image
 
 from ocr_assets.frames import Frame
+from ocr_assets.pipeline import question_keys
 
 SPAN_WIDTH = 640  # px of the span thumbnails
 
 
-def _span_pictures(question: dict, frames: dict[int, Frame], opened: dict[int, Image.Image], out_dir: Path) -> list[str]:
+def _span_pictures(question: dict, key: str, frames: dict[int, Frame], opened: dict[int, Image.Image], out_dir: Path) -> list[str]:
     pictures = []
     for span in question["spans"]:
         frame = frames.get(span["page"])
@@ -25,7 +26,7 @@ def _span_pictures(question: dict, frames: dict[int, Frame], opened: dict[int, I
         x0, y0, x1, y1 = (v * frame.scale for v in span["bbox"])
         crop = opened[frame.index].crop((max(0, int(x0) - 8), max(0, int(y0) - 8), int(x1) + 8, int(y1) + 8))
         crop.thumbnail((SPAN_WIDTH, SPAN_WIDTH * 3))
-        name = f"spans/q{question['number']}-p{span['page']}.jpg"
+        name = f"spans/q{key}-p{span['page']}.jpg"
         crop.convert("RGB").save(out_dir / name, quality=80)
         pictures.append(name)
     return pictures
@@ -47,7 +48,7 @@ def _text_html(text: str) -> str:
     return "<br>".join(out)
 
 
-def _card_html(q: dict, spans: list[str]) -> str:
+def _card_html(q: dict, key: str, spans: list[str]) -> str:
     e = html.escape
     score = f"{q['score']:g} 分" if q["score"] is not None else "no score stated"
     pages = ", ".join(str(s["page"]) for s in q["spans"])
@@ -55,7 +56,7 @@ def _card_html(q: dict, spans: list[str]) -> str:
     subs = "".join(f"<li><b>{e(s['number'])}</b> {e(s['text'])}</li>" for s in q["sub_questions"])
     figures = "".join(f'<img class="figure" src="{e(f["image"])}">' for f in q["figures"] if f.get("image"))
     pictures = "".join(f'<img class="span" src="{e(p)}">' for p in spans)
-    return f"""<section class="card" id="q{e(q['number'])}">
+    return f"""<section class="card" id="q{e(key)}">
 <header><span class="num">{e(q['number'])}</span> <span class="type">{e(q['type'])}</span>
 <span class="score">{score}</span> <span class="section">{e(q['section'] or '')}</span>
 <span class="pages">page {pages}</span></header>
@@ -89,9 +90,9 @@ def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, 
     for p in failed:
         md.append(f"> **page {p['index']} ({p['source']}) failed:** {p['error']}")
     opened: dict[int, Image.Image] = {}
-    for q in doc["questions"]:
-        spans = _span_pictures(q, by_index, opened, out_dir)
-        cards.append(_card_html(q, spans))
+    for q, key in zip(doc["questions"], question_keys(doc["questions"])):
+        spans = _span_pictures(q, key, by_index, opened, out_dir)
+        cards.append(_card_html(q, key, spans))
         score = f"{q['score']:g} 分" if q["score"] is not None else "no score"
         md += ["", f"## {q['number']} · {q['type']} · {score}", ""]
         md += [f"> {q['passage']}", ""] if q.get("passage") else []

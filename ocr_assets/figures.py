@@ -240,6 +240,17 @@ def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[
     return body, labels
 
 
+def is_qr_code(gray: np.ndarray, box: BBox, pad: int = 10) -> bool:
+    """The figure is a QR code that decodes (扫码听录音, a site's advert): a link, not a question's picture.
+    (Detection alone also fires on pie charts; a code that decodes does not.)"""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    crop = np.ascontiguousarray(gray[max(0, y0 - pad): y1 + pad, max(0, x0 - pad): x1 + pad])
+    if crop.size == 0:
+        return False
+    data, _, _ = cv2.QRCodeDetector().detectAndDecode(crop)
+    return bool(data)
+
+
 REPEAT_MIN_PAGES_SHARE = 0.4  # as for running headers
 REPEAT_IOU = 0.7
 

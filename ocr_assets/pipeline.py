@@ -10,7 +10,7 @@ from PIL import Image
 
 from ocr_assets.blanks import ANSWER_BOX, drop_misread_boxes, find_answer_boxes, find_blanks
 from ocr_assets.extraction import PageLines, extract_questions
-from ocr_assets.figures import find_figures, repeated_figures, split_figure_text
+from ocr_assets.figures import find_figures, is_qr_code, repeated_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import enumerate_pages
 from ocr_assets.reading_order import (
@@ -47,10 +47,10 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     pages, figures_by_page = [], {}
     for result in done:
         s = result.structure
-        figures, blanks, tables = findings[result.index]
+        figures, blanks, tables, codes = findings[result.index]
         # a logo or watermark on every page is furniture: it and the text OCR reads inside it go
-        # so are the boxes of a binding margin (座位号 □□, 准考证号 □□□)
-        page_logos = [box for box in figures if (result.index, box) in logos or in_side_margin(box, s.width)]
+        # so are the boxes of a binding margin (座位号 □□, 准考证号 □□□) and QR codes
+        page_logos = [box for box in figures if (result.index, box) in logos or in_side_margin(box, s.width) or box in codes]
         figures = [box for box in figures if box not in page_logos]
         body, _ = split_figure_text(split_figure_text(s.lines, page_logos)[0], figures)
         answer_spaces = [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
@@ -69,8 +69,10 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
     return questions
 
 
-def image_findings(structure: PageStructure, frame: Frame | None) -> tuple[list[BBox], list[TextLine], list[Table]]:
-    """Figures, answer blanks and ruled tables found in the page image, in page pixels.
+def image_findings(
+    structure: PageStructure, frame: Frame | None
+) -> tuple[list[BBox], list[TextLine], list[Table], list[BBox]]:
+    """Figures, answer blanks, ruled tables and the figures that are QR codes, in page pixels.
 
     The frame is decoded once; the rules run in frame pixels (a downscaled frame has scale < 1)."""
     scale = frame.scale if frame is not None else 1.0
@@ -83,10 +85,11 @@ def image_findings(structure: PageStructure, frame: Frame | None) -> tuple[list[
     found = find_figures(gray, lines, blocks, structure.width * scale, structure.height * scale)
     figures = [tuple(round(v / scale, 1) for v in box) for box in found]
     if gray is None:
-        return figures, [], []
+        return figures, [], [], []
     blanks = _scaled(find_blanks(gray, lines) + find_answer_boxes(gray, lines), 1 / scale)
     tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines, found)]
-    return figures, blanks, tables
+    codes = [page_box for page_box, box in zip(figures, found) if is_qr_code(gray, box)]
+    return figures, blanks, tables, codes
 
 
 def _scaled(lines: list[TextLine], factor: float) -> list[TextLine]:

@@ -189,3 +189,20 @@ def test_a_flowchart_label_level_with_an_option_far_to_its_left_is_still_the_flo
     assert figure[1] <= 675  # grown over its label
     body, labels = split_figure_text(lines, [figure])
     assert [l.text for l in body] == ["D. 5/6"] and [l.text for l in labels] == ["输入N"]
+
+
+def test_a_qr_code_is_no_question_s_figure_but_a_pie_chart_is():
+    """扫码听录音: a printed QR code decodes to a link. A chart's circles and corners look a little like
+    its finder patterns, but they decode to nothing."""
+    from ocr_assets.figures import is_qr_code
+
+    gray = np.full((H, W), 255, dtype=np.uint8)
+    code = cv2.QRCodeEncoder.create().encode("http://example.com/listen")
+    code = cv2.resize(code, (code.shape[1] * 6, code.shape[0] * 6), interpolation=cv2.INTER_NEAREST)
+    gray[300: 300 + code.shape[0], 900: 900 + code.shape[1]] = code
+    for centre in ((250, 900), (550, 900)):  # two pie charts
+        cv2.circle(gray, centre, 90, 0, 3)
+        cv2.line(gray, centre, (centre[0], centre[1] - 90), 0, 3)
+        cv2.line(gray, centre, (centre[0] + 80, centre[1] + 40), 0, 3)
+    assert is_qr_code(gray, (900, 300, 900 + code.shape[1], 300 + code.shape[0]))
+    assert not is_qr_code(gray, (150, 800, 650, 1000))

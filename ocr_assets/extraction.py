@@ -279,6 +279,7 @@ class _Draft:
     sub_style: str = ""
     in_solution: bool = False  # after 【答案】/【解析】: worked answers, not question text
     stated_score: float | None = None  # points stated outside its text (its section heading's)
+    passage: str | None = None  # the material its section opens with, shared by the section's questions
 
     def add_box(self, page: int, line: TextLine) -> None:
         box = self.boxes.get(page)
@@ -335,6 +336,7 @@ class _State:
     done: list[_Draft] = field(default_factory=list)
     section_heading: str = ""
     section_lines: list[tuple[int, TextLine, str]] = field(default_factory=list)  # text before its first question
+    section_passage: str | None = None
 
     def close(self) -> None:
         if self.draft is not None:
@@ -349,7 +351,7 @@ def extract_questions(pages: list[PageLines]) -> list[Question]:
             _take_line(state, page.page, line)
     state.close()
     _close_section(state)
-    return [_finish(draft, state.passages.get(draft.number)) for draft in state.done]
+    return [_finish(draft, state.passages.get(draft.number) or draft.passage) for draft in state.done]
 
 
 SOLUTION_START = re.compile(r"^\s*[【\[［]\s*(?:答案|解析|详解|分析|点睛|点评|解答)\s*[】\]］]")
@@ -383,7 +385,7 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         state.close()
         _close_section(state)
         state.section, state.section_has_question, state.in_notice = section, False, False
-        state.section_heading, state.section_lines = text, []
+        state.section_heading, state.section_lines, state.section_passage = text, [], None
         return
     if state.draft is None and not state.seen_question and NOTICE_HEADING.search(text):
         state.in_notice = True
@@ -397,10 +399,12 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         return
     if start is not None and _continues_numbering(state, start[0]):
         state.close()
+        if not state.section_has_question:
+            state.section_passage, state.section_lines = _section_passage(state.section_lines), []
         _attach_passage(state, start[0])
         state.in_notice = False
         state.last_number, state.section_has_question, state.seen_question = start[0], True, True
-        state.draft = _Draft(start[0], state.section)
+        state.draft = _Draft(start[0], state.section, passage=state.section_passage)
         _take_text(state.draft, page, line, start[1])
         return
     if state.passage is not None and state.draft is None:
@@ -418,6 +422,16 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
 
 
 SECTION_TASK_MIN_CHARS = 20
+SECTION_PASSAGE_MIN_LINES, SECTION_PASSAGE_MIN_CHARS = 3, 60
+
+
+def _section_passage(lines: list[tuple[int, TextLine, str]]) -> str | None:
+    """Material a section opens with before its first question (an English paper's reading text under
+    Ⅲ. 阅读理解): several lines, not a one-line instruction."""
+    texts = [text for _, _, text in lines]
+    if len(texts) < SECTION_PASSAGE_MIN_LINES or sum(len(t) for t in texts) < SECTION_PASSAGE_MIN_CHARS:
+        return None
+    return join_text(texts)
 
 
 def _close_section(state: _State) -> None:

@@ -547,3 +547,15 @@ def test_a_section_with_points_but_no_numbered_question_is_itself_one_question()
     questions = extract(["一、选择题（每小题2分）", "下列各题只有一个正确答案。", "1. 甲是（　）", "A. x B. y C. z D. w",
                          "二、作文（60分）", "2. 阅读下面的材料，根据要求写作。"])
     assert [q.number for q in questions] == ["1", "2"]
+
+
+def test_the_material_a_section_opens_with_is_the_passage_of_its_questions():
+    questions = extract(["Ⅲ. 阅读理解（每小题2分）", "Tom is a student. He lives in Beijing with his parents.",
+                         "Every morning he gets up at six and reads English for half an hour.",
+                         "Then he goes to school by bike with his friend Li Lei.",
+                         "1. Where does Tom live?", "A. Beijing B. Shanghai C. Nanjing",
+                         "2. How does Tom go to school?", "A. By bus B. By bike C. On foot",
+                         "Ⅳ. 单项选择（每小题1分）", "请选出最佳答案。", "1. I ___ a boy.", "A. am B. is C. are"])
+    assert [q.passage is not None for q in questions] == [True, True, False]
+    assert questions[0].passage.startswith("Tom is a student.") and questions[0].passage.endswith("Li Lei.")
+    assert questions[0].stem == "Where does Tom live?"

@@ -86,8 +86,10 @@ def image_findings(
     figures = [tuple(round(v / scale, 1) for v in box) for box in found]
     if gray is None:
         return figures, [], [], []
-    blanks = _scaled(find_blanks(gray, lines) + find_answer_boxes(gray, lines), 1 / scale)
-    tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines, found)]
+    spaces = find_blanks(gray, lines) + find_answer_boxes(gray, lines)
+    blanks = _scaled(spaces, 1 / scale)
+    # a blank in a cell is part of the cell's text ("有 ______ 产生")
+    tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines + spaces, found)]
     codes = [page_box for page_box, box in zip(figures, found) if is_qr_code(gray, box)]
     return figures, blanks, tables, codes
 

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from ocr_assets.figures import INK_THRESHOLD, split_figure_text
+from ocr_assets.reading_order import same_row
 from resources.engines.base import BBox, TextLine, box_area, box_intersection
 
 MIN_RULES = 3  # a grid of at least 2×2 cells; a single ruled box is a figure or a frame, not a table
@@ -71,15 +72,27 @@ def find_tables(gray: np.ndarray, lines: list[TextLine], figures: list[BBox] = (
         if not cells:
             continue
         n_rows, n_cols = max(len(rows_at) - 1, 1), max(len(cols_at) - 1, 1)
-        rows = [
-            ["".join(l.text for l in sorted(cells.get((r, c), []), key=lambda l: (l.y0, l.x0))) for c in range(n_cols)]
-            for r in range(n_rows)
-        ]
+        rows = [["".join(l.text for l in _in_reading_order(cells.get((r, c), []))) for c in range(n_cols)] for r in range(n_rows)]
         filled_columns = sum(1 for c in range(n_cols) if any(row[c] for row in rows))
         if filled_columns < 2:
             continue  # text in one column only: a page border or a frame around ruled answer lines
         tables.append(Table(box, [row for row in rows if any(row)]))
     return tables
+
+
+def _in_reading_order(lines: list[TextLine]) -> list[TextLine]:
+    """A cell's lines row by row, left to right in a row ("有 ______ 产生" stays in that order even
+    when the blank's box starts a little higher than the words)."""
+    ordered: list[TextLine] = []
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda l: (l.y0 + l.y1) / 2):
+        if rows and same_row(rows[-1][0], line):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    for row in rows:
+        ordered += sorted(row, key=lambda l: l.x0)
+    return ordered
 
 
 def replace_table_lines(lines: list[TextLine], tables: list[Table]) -> list[TextLine]:

@@ -53,3 +53,14 @@ def test_a_graph_in_a_cell_keeps_its_axis_labels_out_of_the_cell_text():
     assert table.rows == [["选项", "实验目的"], ["A", "除去盐酸中的少量硫酸"]]
     [whole] = find_tables(gray, lines, [(90, 190, 910, 330)])  # a figure box over the whole table takes nothing
     assert whole.rows[1] == ["A", "氢气的体积/L除去盐酸中的少量硫酸t/s"]
+
+
+def test_a_cell_reads_row_by_row_left_to_right_with_its_blank():
+    """'有 ______ 产生' in one cell: the words and the blank between them, in that order, even when the
+    blank's box starts higher than the word after it and lower than the word before."""
+    gray, lines = grid_page()
+    lines[3] = TextLine("产生", (520, 279, 600, 307), 0.99)
+    lines += [TextLine("有", (320, 276, 350, 306), 0.99), TextLine("______", (360, 274, 510, 304), 1.0),
+              TextLine("（写化学式）", (600, 281, 700, 309), 0.99)]
+    [table] = find_tables(gray, lines)
+    assert table.rows[1] == ["A", "有______产生（写化学式）"]

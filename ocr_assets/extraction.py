@@ -99,6 +99,7 @@ class Question:
     figures: list[Figure]
     passage: str | None = None  # a reading passage shared with other questions
     regions: list[Span] = field(default_factory=list)  # one per column the question runs in (spans: one per page)
+    solution_regions: list[Span] = field(default_factory=list)  # where its printed worked answer stands
 
     def to_dict(self) -> dict:
         return {
@@ -280,20 +281,21 @@ class _Draft:
     in_solution: bool = False  # after 【答案】/【解析】: worked answers, not question text
     stated_score: float | None = None  # points stated outside its text (its section heading's)
     passage: str | None = None  # the material its section opens with, shared by the section's questions
+    solution_regions: list[tuple[int, list[float]]] = field(default_factory=list)  # its printed answer's text
+    last_solution_line: TextLine | None = None
 
     def add_box(self, page: int, line: TextLine) -> None:
         box = self.boxes.get(page)
         self.boxes[page] = list(line.bbox) if box is None else [
             min(box[0], line.x0), min(box[1], line.y0), max(box[2], line.x1), max(box[3], line.y1)
         ]
-        last = self.regions[-1] if self.regions else None
-        # reading on upwards means the next column (or the other half of a spread): a new region
-        if last and last[0] == page and self.last_line is not None and line.y1 >= self.last_line.y0:
-            r = last[1]
-            last[1][:] = [min(r[0], line.x0), min(r[1], line.y0), max(r[2], line.x1), max(r[3], line.y1)]
-        else:
-            self.regions.append((page, list(line.bbox)))
+        _grow_regions(self.regions, self.last_line, page, line)
         self.last_line = line
+
+    def add_solution_box(self, page: int, line: TextLine) -> None:
+        """Where its worked answer stands, so that the answer's own diagrams go to no question."""
+        _grow_regions(self.solution_regions, self.last_solution_line, page, line)
+        self.last_solution_line = line
 
     def container(self) -> _Part:
         """Where plain text goes: the open sub-question, else the stem."""
@@ -315,6 +317,17 @@ class _Draft:
 
     def has_sub_questions(self) -> bool:
         return any(part.kind == "sub" for part in self.parts)
+
+
+def _grow_regions(regions: list[tuple[int, list[float]]], last_line: TextLine | None, page: int, line: TextLine) -> None:
+    """Add a line to the last region (one column of one page), or open a new one: reading on upwards
+    means the next column (or the other half of a spread)."""
+    last = regions[-1] if regions else None
+    if last and last[0] == page and last_line is not None and line.y1 >= last_line.y0:
+        r = last[1]
+        r[:] = [min(r[0], line.x0), min(r[1], line.y0), max(r[2], line.x1), max(r[3], line.y1)]
+    else:
+        regions.append((page, list(line.bbox)))
 
 
 # ---- the pass over all lines -----------------------------------------------------------------------------
@@ -417,6 +430,7 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
     if SOLUTION_START.match(text):
         state.draft.in_solution = True
     if state.draft.in_solution:
+        state.draft.add_solution_box(page, line)
         return  # answers and worked solutions printed under a question are not part of it
     _take_text(state.draft, page, line, text)
 
@@ -599,6 +613,7 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
         figures=[],
         passage=passage,
         regions=[Span(page, box) for page, box in draft.regions],
+        solution_regions=[Span(page, box) for page, box in draft.solution_regions],
     )
 
 

@@ -63,7 +63,8 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         figures_by_page[result.index] = figures
     extracted = extract_questions(pages)
     questions = [q.to_dict() for q in extracted]
-    attach_figures(questions, figures_by_page, [[(r.page, r.bbox) for r in q.regions] for q in extracted])
+    attach_figures(questions, figures_by_page, [[(r.page, r.bbox) for r in q.regions] for q in extracted],
+                   [[(r.page, r.bbox) for r in q.solution_regions] for q in extracted])
     if figures_dir is not None:
         crop_figures(questions, frame_by_index, figures_dir)
     return questions
@@ -98,20 +99,26 @@ def _scaled(lines: list[TextLine], factor: float) -> list[TextLine]:
     return [TextLine(l.text, tuple(v * factor for v in l.bbox), l.confidence) for l in lines]
 
 
-def attach_figures(questions: list[dict], figures_by_page: dict[int, list], regions: list[list] | None = None) -> None:
+def attach_figures(questions: list[dict], figures_by_page: dict[int, list], regions: list[list] | None = None,
+                   solutions: list[list] | None = None) -> None:
     """Each figure goes to the question beside or above it on its page, decided on where the text
     stands: `regions[i]` lists question i's (page, bbox) per column it runs in (default: its spans).
-    Then the owner's span on that page grows to cover the figure."""
+    `solutions[i]` the same for the worked answer printed under it: a figure whose text is the
+    answer's (the diagram of a 【解析】) goes to no question. The owner's span grows to cover the figure."""
     if regions is None:
         regions = [[(s["page"], s["bbox"]) for s in q["spans"]] for q in questions]
+    solutions = solutions or [[] for _ in questions]
     for page, figures in figures_by_page.items():
-        on_page = [(q, tuple(box)) for q, q_regions in zip(questions, regions) for p, box in q_regions if p == page]
+        on_page = [(q, tuple(box), False) for q, q_regions in zip(questions, regions) for p, box in q_regions if p == page]
         if not on_page:
             continue
+        on_page += [(q, tuple(box), True) for q, answer in zip(questions, solutions) for p, box in answer if p == page]
         first_page = page == min(figures_by_page)
-        owners = [figure_owner(box, [region for _, region in on_page]) for box in figures]
+        owners = [figure_owner(box, [region for _, region, _ in on_page]) for box in figures]
         for box, index in zip(figures, owners):
-            owner, region = on_page[index]
+            owner, region, in_answer = on_page[index]
+            if in_answer:
+                continue  # a diagram of the printed answer, not of the question
             if first_page and box[3] <= region[1]:
                 # owned by the first question below it, so above every question of its column (on a
                 # spread, of its own half): the title's artwork or a score table

@@ -206,3 +206,22 @@ def test_a_qr_code_is_no_question_s_figure_but_a_pie_chart_is():
         cv2.line(gray, centre, (centre[0] + 80, centre[1] + 40), 0, 3)
     assert is_qr_code(gray, (900, 300, 900 + code.shape[1], 300 + code.shape[0]))
     assert not is_qr_code(gray, (150, 800, 650, 1000))
+
+
+def test_a_diagram_of_the_printed_answer_goes_to_no_question():
+    """A paper printed with its answers: the diagram under 【解析】 belongs to the worked answer, the one
+    beside the stem to the question."""
+    from ocr_assets.extraction import PageLines, extract_questions
+
+    texts = [("4. 如图，求圆的面积，则", (100, 100, 700, 130)), ("A. 1 B. 2 C. 3 D. 4", (100, 150, 700, 180)),
+             ("【答案】A【解析】如图，取AB中点C，连接OC，", (100, 200, 900, 230)), ("则圆的面积为π.", (100, 240, 500, 270)),
+             ("5. 下一题的题干", (100, 600, 700, 630))]
+    [q4, q5] = extract_questions([PageLines(1, 1240, 1754, [TextLine(t, b, 0.99) for t, b in texts])])
+    assert [(r.page, r.bbox) for r in q4.solution_regions] == [(1, [100, 200, 900, 270])]
+    questions = [q.to_dict() for q in (q4, q5)]
+    stem_figure, answer_figure = (760, 90, 1000, 190), (120, 290, 400, 560)
+    attach_figures(questions, {1: [stem_figure, answer_figure]},
+                   [[(r.page, r.bbox) for r in q.regions] for q in (q4, q5)],
+                   [[(r.page, r.bbox) for r in q.solution_regions] for q in (q4, q5)])
+    assert [f["bbox"] for f in questions[0]["figures"]] == [list(stem_figure)]
+    assert questions[1]["figures"] == []

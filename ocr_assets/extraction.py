@@ -127,10 +127,15 @@ class Section:
 # ---- line classifiers: one line of text in, what it starts out -------------------------------------------
 
 
+# 一、同学们将自己…分享了出来，请你读一读，并按要求回答问题。（14分）: a task for the whole section
+INSTRUCTION_SECTION = re.compile(rf"^\s*([{CHINESE_NUMERALS}]{{1,3}})\s*、\s*([^，,。；：:]{{1,16}}).*[（(]\s*共?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
+
+
 def parse_section_heading(text: str) -> Section | None:
     match = SECTION_HEADING.match(text)
     if not match or not SECTION_TITLE.search(match.group(2).strip()):
-        return None
+        task = INSTRUCTION_SECTION.match(text)
+        return Section(f"{task.group(1)}、{task.group(2).strip()}", None, False, None) if task else None
     after_title = text[match.end(2):].lstrip()[:1]
     if after_title and after_title in "，,。" and not STATED_SCORE.search(text):
         return None  # "一、用化学用语填空，回答…" is an item; "一、听录音，选出…。（10分）" states its points
@@ -360,11 +365,36 @@ class _State:
 def extract_questions(pages: list[PageLines]) -> list[Question]:
     state = _State(last_number=first_number(pages) - 1)
     for page in pages:
-        for line in page.lines:
+        for line in join_wrapped_headings(page.lines):
             _take_line(state, page.page, line)
     state.close()
     _close_section(state)
     return [_finish(draft, state.passages.get(draft.number) or draft.passage) for draft in state.done]
+
+
+WRAPPED_HEADING_START = re.compile(rf"^\s*[{CHINESE_NUMERALS}]{{1,3}}\s*、")
+HEADING_TAIL_MAX_CHARS = 24
+
+
+def join_wrapped_headings(lines: list[TextLine]) -> list[TextLine]:
+    """A section heading wrapped onto a second line that ends with its points ("一、同学们将…并按要求" /
+    "回答问题。（14分）") is one line, so that it reads as a heading."""
+    joined: list[TextLine] = []
+    skip = False
+    for line, following in zip(lines, lines[1:] + [None]):
+        if skip:
+            skip = False
+            continue
+        tail = following.text.strip() if following is not None else ""
+        if (following is not None and WRAPPED_HEADING_START.match(line.text) and parse_section_heading(line.text) is None
+                and len(tail) <= HEADING_TAIL_MAX_CHARS and STATED_SCORE.search(tail) and tail.endswith(("分）", "分)"))
+                and following.y0 >= line.y0 and following.y0 - line.y1 < 2 * line.height
+                and parse_section_heading(line.text.strip() + tail) is not None):
+            joined.append(TextLine(line.text.strip() + tail, (min(line.x0, following.x0), line.y0, max(line.x1, following.x1), following.y1), line.confidence))
+            skip = True
+            continue
+        joined.append(line)
+    return joined
 
 
 SOLUTION_START = re.compile(r"^\s*[【\[［]\s*(?:答案|解析|详解|分析|点睛|点评|解答)\s*[】\]］]")

@@ -559,3 +559,18 @@ def test_the_material_a_section_opens_with_is_the_passage_of_its_questions():
     assert [q.passage is not None for q in questions] == [True, True, False]
     assert questions[0].passage.startswith("Tom is a student.") and questions[0].passage.endswith("Li Lei.")
     assert questions[0].stem == "Where does Tom live?"
+
+
+def test_a_section_task_wrapped_onto_a_second_line_is_the_heading_and_its_material_the_passage():
+    """一、同学们将自己…分享了出来，请你读一读，并按要求 / 回答问题。（14分）: one heading over two lines; the
+    paragraph under it is what questions 1 and 2 ask about."""
+    questions = extract(["一、同学们将自己在大自然里的所见所闻分享了出来，请你读一读，并按要求", "回答问题。（14分）",
+                         "小本说：“公园里，我遇见了穿着乌黑的衣裳的小燕子，", "它们正闲散地站在电线上歌唱。”",
+                         "依依说：“湖水边，我遇见了跳着舞蹈的画眉鸟。”",
+                         "1. 根据拼音，将语段中的词语补充完整。（6分）", "2. 找出读音有误的一项。（2分）"])
+    assert [q.number for q in questions] == ["1", "2"]
+    assert questions[0].section == "一、同学们将自己在大自然里的所见所闻"
+    assert questions[1].passage.startswith("小本说") and questions[1].passage.endswith("画眉鸟。”")
+    # a numbered item that only wraps, with no points, stays an item
+    [question] = extract(["1. 下列说法：", "一、用化学用语填空，回答下列问题，", "写出两个氢原子的符号。"])
+    assert "一、用化学用语填空" in question.stem

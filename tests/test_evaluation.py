@@ -11,6 +11,7 @@ def q(number, stem, options=(), subs=(), pages=(1,), figures=()):
 def test_normalise_and_cer():
     assert normalise("NH₄H₂PO₄ （ A ） ______") == "NH4H2PO4(A)"
     assert normalise("1+1/2+⋯+1/10") == normalise("1+1/2+...+1/10") == normalise("1+1/2+…+1/10")
+    assert normalise("|z − z1|") == normalise("|z-z1|")  # a typeset minus sign is the typed hyphen-minus
     assert cer("abcd", "abcd") == 0.0 and cer("abxd", "abcd") == 0.25 and cer("", "") == 0.0
 
 

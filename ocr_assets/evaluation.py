@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
+from ocr_assets.extraction import ANSWER_KEY_HEADING, CHINESE_QUESTION_START, PASSAGE_HEADING, chinese_number
 from resources.engines.base import box_area, box_intersection
 
 SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
@@ -210,8 +212,6 @@ def _furniture_figures(gt: dict) -> set[tuple]:
 
 def spec_ground_truth(gt: dict) -> tuple[dict, dict]:
     """(ground truth with each question's text and figures as the issue defines them, what changed)."""
-    from ocr_assets.extraction import ANSWER_KEY_HEADING, PASSAGE_HEADING
-
     furniture = _furniture_lines(gt)
     furniture_texts = sorted(
         {line["text"].strip() for page in gt["pages"] for line in page["lines"] if normalise(line["text"]) in furniture},
@@ -248,39 +248,34 @@ def spec_ground_truth(gt: dict) -> tuple[dict, dict]:
 
 # ---- ground truth written as Markdown with LaTeX maths (MinerU's cleaned benchmark pages) ------------
 
-CHINESE_NUMERALS = "一二三四五六七八九十"
-MARKDOWN_QUESTION = re.compile(rf"^\s*第([{CHINESE_NUMERALS}]{{1,3}})题\s*[.．、:：]?\s*", re.M)
-
-
-def chinese_number(numeral: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23."""
-    digits = [CHINESE_NUMERALS.index(c) + 1 for c in numeral]
-    if 10 not in digits:
-        return digits[0]
-    tens, _, units = numeral.partition("十")
-    return (CHINESE_NUMERALS.index(tens) + 1 if tens else 1) * 10 + (CHINESE_NUMERALS.index(units) + 1 if units else 0)
-
-
-def latex_to_text(text: str) -> str:
-    """Maths as it is printed: `$A B^{2}$` → "A B2", `\triangle P Q R` → "△ P Q R" (pylatexenc)."""
+@lru_cache(maxsize=1)
+def _latex_converter():
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
     context = get_default_latex_context_db().filter_context(keep_categories=None)
     context.add_context_category("exam", prepend=True, macros=[MacroTextSpec("triangle", "△")])
-    plain = LatexNodes2Text(math_mode="text", latex_context=context).latex_to_text(text)
-    return plain.replace("^", "")  # a superscript is printed raised, with no caret; "_" is dropped by normalise
+    return LatexNodes2Text(math_mode="text", latex_context=context)
+
+
+def latex_to_text(text: str) -> str:
+    """Maths as it is printed: `$A B^{2}$` → "A B2", `\triangle P Q R` → "△ P Q R" (pylatexenc)."""
+    return _latex_converter().latex_to_text(text).replace("^", "")  # a superscript has no caret; "_" goes in normalise
 
 
 def markdown_ground_truth(markdown: str, page: int = 1) -> dict:
     """A one-page `*.gt.md` as `*.layout_questions.json`-shaped ground truth: the questions are its
     `第一题.` … sections (text only: no boxes, no figures), everything before the first is the title."""
-    starts = list(MARKDOWN_QUESTION.finditer(markdown))
-    questions = []
-    for start, following in zip(starts, starts[1:] + [None]):
-        body = markdown[start.end(): following.start() if following else len(markdown)]
-        questions.append({"qnum": chinese_number(start.group(1)),
-                          "parts": [{"page": page, "bbox": None, "text": latex_to_text(body).strip(), "figures": []}]})
-    return {"pages": [], "questions": questions}
+    sections: list[tuple[int, list[str]]] = []
+    for line in markdown.splitlines():
+        start = CHINESE_QUESTION_START.match(line)
+        if start:
+            sections.append((chinese_number(start.group(1)), [start.group(2)]))
+        elif sections:
+            sections[-1][1].append(line)
+    return {"pages": [], "questions": [
+        {"qnum": number, "parts": [{"page": page, "bbox": None, "text": latex_to_text("\n".join(body)).strip(), "figures": []}]}
+        for number, body in sections
+    ]}
 
 
 def score_paper(predicted: list[dict], gt: dict, table_cells_in_order: bool = False) -> dict:

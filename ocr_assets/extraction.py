@@ -457,12 +457,18 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         if state.section is not None and not state.section_has_question:
             state.section_lines.append((page, line, text))  # the section's own task, or its instructions
         return  # title, instructions and other preamble are not part of any question
+    _take_body_line(state.draft, page, line, text)
+
+
+def _take_body_line(draft: _Draft, page: int, line: TextLine, text: str) -> None:
+    """A line of a question's body: its text, unless a printed answer has begun (【答案】, 【解析】):
+    answers and worked solutions under a question are not part of it, only where they stand is kept."""
     if SOLUTION_START.match(text):
-        state.draft.in_solution = True
-    if state.draft.in_solution:
-        state.draft.add_solution_box(page, line)
-        return  # answers and worked solutions printed under a question are not part of it
-    _take_text(state.draft, page, line, text)
+        draft.in_solution = True
+    if draft.in_solution:
+        draft.add_solution_box(page, line)
+        return
+    _take_text(draft, page, line, text)
 
 
 SECTION_TASK_MIN_CHARS = 20
@@ -490,10 +496,7 @@ def _close_section(state: _State) -> None:
         return
     draft = _Draft(section.name.split("、")[0], section, stated_score=points)
     for page, line, text in lines:
-        if not draft.in_solution and SOLUTION_START.match(text):
-            draft.in_solution = True
-        if not draft.in_solution:
-            _take_text(draft, page, line, text)
+        _take_body_line(draft, page, line, text)
     state.done.append(draft)
 
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from ocr_assets.figures import INK_THRESHOLD, split_figure_text
-from ocr_assets.reading_order import same_row
+from ocr_assets.reading_order import group_rows
 from resources.engines.base import BBox, TextLine, box_area, box_intersection
 
 MIN_RULES = 3  # a grid of at least 2×2 cells; a single ruled box is a figure or a frame, not a table
@@ -83,16 +83,7 @@ def find_tables(gray: np.ndarray, lines: list[TextLine], figures: list[BBox] = (
 def _in_reading_order(lines: list[TextLine]) -> list[TextLine]:
     """A cell's lines row by row, left to right in a row ("有 ______ 产生" stays in that order even
     when the blank's box starts a little higher than the words)."""
-    ordered: list[TextLine] = []
-    rows: list[list[TextLine]] = []
-    for line in sorted(lines, key=lambda l: (l.y0 + l.y1) / 2):
-        if rows and same_row(rows[-1][0], line):
-            rows[-1].append(line)
-        else:
-            rows.append([line])
-    for row in rows:
-        ordered += sorted(row, key=lambda l: l.x0)
-    return ordered
+    return [line for row in group_rows(lines) for line in sorted(row, key=lambda l: l.x0)]
 
 
 def replace_table_lines(lines: list[TextLine], tables: list[Table]) -> list[TextLine]:

@@ -1,6 +1,8 @@
 """The question database: SQLAlchemy 2.x ORM, SQLite file by default, any URL by config.
 
 Writing a paper replaces all of its rows in one transaction: no duplicates, no half-written paper.
+The schema is migrated by Alembic (resources/migrations) when an engine is made: a change to these
+models needs a new revision there.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import dagster as dg
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+
+STATUS_DONE, STATUS_REFUSED, STATUS_FAILED = "done", "refused", "failed"
 
 
 class Base(DeclarativeBase):
@@ -30,6 +35,9 @@ class Paper(Base):
     page_count: Mapped[int] = mapped_column(Integer)
     failed_pages: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # "done" (read), "refused" (a file that can never be read), "failed" (gave up after its retries)
+    status: Mapped[str] = mapped_column(String(16), default=STATUS_DONE, server_default=STATUS_DONE)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
     pages: Mapped[list["Page"]] = relationship(back_populates="paper", cascade="all, delete-orphan", order_by="Page.index")
     questions: Mapped[list["Question"]] = relationship(
         back_populates="paper", cascade="all, delete-orphan", order_by="Question.position"
@@ -61,6 +69,8 @@ class Question(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     stem: Mapped[str] = mapped_column(Text)
     passage: Mapped[str | None] = mapped_column(Text, nullable=True)  # shared reading material
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    analysis: Mapped[str | None] = mapped_column(Text, nullable=True)  # the printed worked solution (解析)
     paper: Mapped[Paper] = relationship(back_populates="questions")
     options: Mapped[list["Option"]] = relationship(cascade="all, delete-orphan", order_by="Option.position")
     sub_questions: Mapped[list["SubQuestion"]] = relationship(cascade="all, delete-orphan", order_by="SubQuestion.position")
@@ -108,6 +118,9 @@ def default_database_url(data_dir: Path) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """An engine on the question database, its schema upgraded to the newest revision (under a lock)."""
+    from resources.migrations import upgrade_database  # its env.py imports this module
+
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
@@ -115,12 +128,12 @@ def make_engine(url: str) -> Engine:
         from sqlalchemy import event
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(conn, _):  # cascades and concurrent readers
+        def _sqlite_pragmas(conn, _):  # cascades and concurrent readers; wait for a lock before switching to WAL
+            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
 
-    Base.metadata.create_all(engine)
+    upgrade_database(engine)
     return engine
 
 
@@ -137,12 +150,36 @@ def replace_paper(engine: Engine, paper: dict[str, Any], pages: list[dict], ques
             page_count=len(pages),
             failed_pages=sum(1 for p in pages if p["status"] != "ok"),
             processed_at=dt.datetime.now(dt.timezone.utc),
+            status=STATUS_DONE,
+            error=None,
             pages=[
                 Page(index=p["index"], source=p["source"], width=p["width"], height=p["height"], dpi=p.get("dpi"),
                      status=p["status"], error=p.get("error"))
                 for p in pages
             ],
             questions=[_question_row(position, q) for position, q in enumerate(questions, start=1)],
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def record_paper_failure(engine: Engine, paper: dict[str, Any], error: str, kind: str) -> int:
+    """Store that a paper could not be read, replacing any earlier rows: status "refused" for a bad file
+    (`kind == "bad_file"`, it will never be read as it is), else "failed"; no pages, no questions."""
+    with Session(engine) as session, session.begin():
+        session.execute(delete(Paper).where(Paper.key == paper["key"]))
+        session.flush()
+        row = Paper(
+            key=paper["key"],
+            name=paper["name"],
+            source_path=paper["source_path"],
+            engine=paper["engine"],
+            page_count=0,
+            failed_pages=0,
+            processed_at=dt.datetime.now(dt.timezone.utc),
+            status=STATUS_REFUSED if kind == "bad_file" else STATUS_FAILED,
+            error=error,
         )
         session.add(row)
         session.flush()
@@ -158,6 +195,8 @@ def _question_row(position: int, q: dict) -> Question:
         score=q.get("score"),
         stem=q["stem"],
         passage=q.get("passage"),
+        answer=q.get("answer"),
+        analysis=q.get("analysis"),
         options=[Option(position=i, label=o["label"], text=o["text"]) for i, o in enumerate(q.get("options", []))],
         sub_questions=[
             SubQuestion(position=i, number=s["number"], text=s["text"]) for i, s in enumerate(q.get("sub_questions", []))
@@ -176,11 +215,13 @@ def load_paper(engine: Engine, key: str) -> dict | None:
         return {
             "paper": paper.key,
             "engine": paper.engine,
+            "status": paper.status,
+            "error": paper.error,
             "pages": [{"index": p.index, "source": p.source, "width": p.width, "height": p.height, "dpi": p.dpi,
                        "status": p.status, "error": p.error} for p in paper.pages],
             "questions": [
                 {"number": q.number, "section": q.section, "type": q.type, "score": q.score, "stem": q.stem,
-                 "passage": q.passage,
+                 "passage": q.passage, "answer": q.answer, "analysis": q.analysis,
                  "options": [{"label": o.label, "text": o.text} for o in q.options],
                  "sub_questions": [{"number": s.number, "text": s.text} for s in q.sub_questions],
                  "spans": [{"page": s.page, "bbox": s.bbox} for s in q.spans],

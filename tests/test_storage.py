@@ -1,10 +1,14 @@
+import contextlib
 import socket
+import uuid
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
-from resources.storage import Option, Question, load_paper, make_engine, replace_paper
+from resources.storage import Option, Question, load_paper, make_engine, record_paper_failure, replace_paper
+
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def paper_rows(n_questions, key="p1"):
@@ -16,7 +20,8 @@ def paper_rows(n_questions, key="p1"):
         {"number": str(i), "section": "一、选择题", "type": "single_choice", "score": 2.0, "stem": f"stem {i}",
          "options": [{"label": "A", "text": "a"}, {"label": "B", "text": "b"}],
          "sub_questions": [{"number": "(1)", "text": "sub"}],
-         "spans": [{"page": 1, "bbox": [1, 2, 3, 4]}], "figures": [{"page": 1, "bbox": [5, 6, 7, 8], "image": None}]}
+         "spans": [{"page": 1, "bbox": [1, 2, 3, 4]}], "figures": [{"page": 1, "bbox": [5, 6, 7, 8], "image": None}],
+         "answer": "B" if i % 2 else None, "analysis": f"因为 {i}" if i % 2 else None}
         for i in range(1, n_questions + 1)
     ]
     return paper, pages, questions
@@ -29,6 +34,8 @@ def check_replace_semantics(engine):
     stored = load_paper(engine, "p1")
     assert [q["number"] for q in stored["questions"]] == ["1", "2"]
     assert stored["questions"][0]["options"] == [{"label": "A", "text": "a"}, {"label": "B", "text": "b"}]
+    assert [(q["answer"], q["analysis"]) for q in stored["questions"]] == [("B", "因为 1"), (None, None)]
+    assert (stored["status"], stored["error"]) == ("done", None)
     assert stored["pages"][1]["error"] == "cannot decode page"
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Question)) == 3
@@ -41,8 +48,27 @@ def check_replace_semantics(engine):
     assert [q["number"] for q in load_paper(engine, "p1")["questions"]] == ["1", "2"]  # old rows intact
 
 
+def check_failure_rows(engine):
+    paper = paper_rows(3, key="bad")[0]
+    replace_paper(engine, *paper_rows(3, key="bad"))
+    record_paper_failure(engine, paper, "bad.pdf is encrypted: remove the password and drop it again", "bad_file")
+    stored = load_paper(engine, "bad")
+    assert (stored["status"], stored["error"]) == ("refused", "bad.pdf is encrypted: remove the password and drop it again")
+    assert stored["pages"] == [] and stored["questions"] == []  # the earlier read's rows are replaced
+
+    record_paper_failure(engine, paper, "engine failed to load: out of memory", "transient")
+    assert load_paper(engine, "bad")["status"] == "failed"
+    replace_paper(engine, *paper_rows(1, key="bad"))  # the paper is read after all: done, error cleared
+    stored = load_paper(engine, "bad")
+    assert (stored["status"], stored["error"], len(stored["questions"])) == ("done", None, 1)
+
+
 def test_sqlite_replace_is_atomic(tmp_path):
     check_replace_semantics(make_engine(f"sqlite:///{tmp_path / 'q.sqlite'}"))
+
+
+def test_sqlite_failure_rows(tmp_path):
+    check_failure_rows(make_engine(f"sqlite:///{tmp_path / 'q.sqlite'}"))
 
 
 def _postgres_up() -> bool:
@@ -53,16 +79,34 @@ def _postgres_up() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _postgres_up(), reason="no PostgreSQL on 127.0.0.1:5432 (README: 'PostgreSQL tests')")
-def test_postgres_replace_is_atomic():
-    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    schema_reset = "DROP TABLE IF EXISTS figures, spans, sub_questions, options, questions, pages, papers CASCADE"
-    with engine.begin() as conn:
-        conn.execute(text(schema_reset))
-    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+needs_postgres = pytest.mark.skipif(
+    not _postgres_up(),
+    reason=f"no PostgreSQL answers on 127.0.0.1:5432 ({POSTGRES_SERVER}); start one as the README's 'PostgreSQL' "
+           "section says to run these tests",
+)
+
+
+@contextlib.contextmanager
+def postgres_schema_url():
+    """A URL whose tables land in a schema of their own, dropped afterwards: parallel runs never share tables."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
-        check_replace_semantics(engine)
+        yield f"{POSTGRES_SERVER}?options=-csearch_path%3D{schema}"
     finally:
-        with engine.begin() as conn:
-            conn.execute(text(schema_reset))
-        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@needs_postgres
+def test_postgres_replace_is_atomic():
+    with postgres_schema_url() as url:
+        engine = make_engine(url)
+        try:
+            check_replace_semantics(engine)
+            check_failure_rows(engine)
+        finally:
+            engine.dispose()

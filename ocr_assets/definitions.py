@@ -1,4 +1,4 @@
-"""The code location: four assets, one job, the drop-folder sensor and the reconcile schedule."""
+"""The code location: four assets, their checks, one job, the drop-folder sensor and the reconcile schedule."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from ocr_assets.assets import decoded_frames, exam_questions, ocr_structure, pages
+from ocr_assets.checks import exam_questions_checks
 from ocr_assets.partitions import papers_partitions
 from ocr_assets.schedules import reconcile_papers
 from ocr_assets.sensors import drop_folder_sensor
@@ -33,7 +34,8 @@ def default_resources() -> dict:
 
 
 # One process runs all four steps of a paper, so the engine loaded for ocr_structure is the
-# process-wide singleton, loaded once per run process and never per asset.
+# process-wide singleton, loaded once per run process and never per asset. The selection brings the
+# checks of exam_questions with it: they run after it in the same run, for the same paper.
 process_paper = dg.define_asset_job(
     "process_paper",
     selection=[pages, decoded_frames, ocr_structure, exam_questions],
@@ -44,6 +46,7 @@ process_paper = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[pages, decoded_frames, ocr_structure, exam_questions],
+    asset_checks=[exam_questions_checks],
     jobs=[process_paper],
     sensors=[drop_folder_sensor],
     schedules=[reconcile_papers],

@@ -8,6 +8,7 @@ Two processes starting at once take turns: PostgreSQL under an advisory lock, SQ
 from __future__ import annotations
 
 import contextlib
+import logging
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+log = logging.getLogger(__name__)
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 BASELINE_REVISION = "0001"  # the schema of the version that called Base.metadata.create_all
 BASELINE_TABLES = frozenset({"papers", "pages", "questions", "options", "sub_questions", "spans", "figures"})
@@ -56,6 +58,7 @@ def upgrade_database(engine: Engine) -> str:
                     "EXAMPAPER_DATABASE_URL at an empty database or restore the missing tables"
                 )
             command.stamp(alembic_config(connection), BASELINE_REVISION)
+        before = current_revision(connection)
         try:
             command.upgrade(alembic_config(connection), "head")
         except CommandError as exc:
@@ -64,7 +67,10 @@ def upgrade_database(engine: Engine) -> str:
                 f"the project does not know (its newest is {head_revision()!r}): run the newer version of the "
                 f"project against it, or point EXAMPAPER_DATABASE_URL at another database ({exc})"
             ) from exc
-        return current_revision(connection)
+        after = current_revision(connection)
+        if after != before:
+            log.info("%s upgraded from schema revision %s to %s", _where(engine), before or "(empty)", after)
+        return after
 
 
 @contextlib.contextmanager

@@ -247,3 +247,46 @@ def test_migrations_run_from_any_working_directory(tmp_path):
     done = subprocess.run([sys.executable, "-c", MIGRATE_ONCE, url], cwd=tmp_path, capture_output=True, text=True,
                           env={"PYTHONPATH": str(REPO), "PATH": ""})
     assert (done.returncode, done.stdout.strip()) == (0, "0002"), done.stderr[-2000:]
+
+
+FAILING_REVISION = '''
+"""A revision that breaks halfway, to prove an upgrade is all or nothing."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("papers") as batch:
+        batch.add_column(sa.Column("half_done", sa.Text(), nullable=True))
+    raise RuntimeError("revision 0003 broke halfway")
+'''
+
+
+@backends
+def test_an_upgrade_that_breaks_leaves_the_database_as_it_was(backend, tmp_path, monkeypatch):
+    import shutil
+
+    import resources.migrations as migrations
+
+    broken = tmp_path / "migrations"
+    shutil.copytree(migrations.SCRIPT_LOCATION, broken, ignore=shutil.ignore_patterns("__pycache__"))
+    (broken / "versions" / "0003_broken.py").write_text(FAILING_REVISION, encoding="utf-8")
+    monkeypatch.setattr(migrations, "SCRIPT_LOCATION", broken)
+    with database_url(backend, tmp_path) as url:
+        before = fill_previous_schema(url)
+        with pytest.raises(RuntimeError, match="revision 0003 broke halfway"):
+            make_engine(url)
+        engine = sa.create_engine(url)
+        try:
+            assert schema_differences(engine, previous) == []  # not stamped, 0002 not applied, no half_done
+            assert "alembic_version" not in sa.inspect(engine).get_table_names()
+            assert table_rows(engine) == before
+        finally:
+            engine.dispose()
+        monkeypatch.undo()
+        make_engine(url).dispose()  # the real revisions still upgrade it afterwards

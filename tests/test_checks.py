@@ -20,6 +20,7 @@ from ocr_assets.checks import (
     stems_present,
 )
 from resources.storage import make_engine
+from tests.conftest import REPO
 from tests.test_materialize import resources_for
 
 SECTION_NAMES = ["一、选择题", "二、填空题", "三、解答题", "四、实验题", "五、计算题"]
@@ -214,10 +215,12 @@ def test_checks_run_with_the_paper_and_see_a_damaged_database(tmp_path):
         checks = check_results(result)
         assert sorted(checks) == sorted(CHECK_NAMES)
         for name, evaluation in checks.items():
-            assert (evaluation.passed, evaluation.partition, evaluation.asset_key) == (
-                True, "sample_paper", dg.AssetKey("exam_questions")), (name, evaluation.description)
-        assert checks["answers_matched"].description == "the paper prints no answers"
-        assert checks["pages_accounted_for"].description == "2 pages: 2 read, 0 failed"
+            assert (evaluation.passed, evaluation.asset_key) == (True, dg.AssetKey("exam_questions")), (
+                name, evaluation.description)
+        assert checks["answers_matched"].description == "sample_paper: the paper prints no answers"
+        assert checks["pages_accounted_for"].description == "sample_paper: 2 pages: 2 read, 0 failed"
+        assert {e.metadata["paper"].value for e in checks.values()} == {"sample_paper"}
+        assert_the_ui_shows_the_checks(instance, tmp_path)
 
         engine = make_engine(resources["store"].url())
         with engine.begin() as conn:  # lose question 5 and page 2; blank question 3's stem
@@ -231,15 +234,41 @@ def test_checks_run_with_the_paper_and_see_a_damaged_database(tmp_path):
                                resources=resources).resolve_job_def("checks_only").execute_in_process(
             instance=instance, tags={"dagster/partition": "sample_paper"})  # partition_key= wants an asset (1.13)
         checks = check_results(rerun)
-        assert {e.partition for e in checks.values()} == {"sample_paper"}
+        assert {e.metadata["paper"].value for e in checks.values()} == {"sample_paper"}
         assert not rerun.get_asset_materialization_events()  # the checks alone, no OCR
     assert (checks["pages_accounted_for"].passed, checks["pages_accounted_for"].severity) == (False, dg.AssetCheckSeverity.ERROR)
-    assert checks["pages_accounted_for"].description == "page 2 not in the stored result"
+    assert checks["pages_accounted_for"].description == "sample_paper: page 2 not in the stored result"
     assert (checks["stems_present"].passed, checks["stems_present"].severity) == (False, dg.AssetCheckSeverity.ERROR)
-    assert checks["stems_present"].description == "question 3 stored with an empty stem"
+    assert checks["stems_present"].description == "sample_paper: question 3 stored with an empty stem"
     assert (checks["numbers_continuous"].passed, checks["numbers_continuous"].severity) == (False, dg.AssetCheckSeverity.WARN)
-    assert checks["numbers_continuous"].description == "missing 5 in 一、选择题"
+    assert checks["numbers_continuous"].description == "sample_paper: missing 5 in 一、选择题"
     assert checks["option_labels_consecutive"].passed and checks["answers_matched"].passed
+
+
+UI_CHECKS_QUERY = """{ assetNodes(assetKeys: [{path: ["exam_questions"]}]) {
+  assetChecksOrError { __typename ... on AssetChecks { checks { name jobNames
+    partitionStatuses { __typename }
+    executionForLatestMaterialization { status evaluation { severity description } } } } } } }"""
+
+
+def assert_the_ui_shows_the_checks(instance, tmp_path):
+    """What the UI's Checks tab asks the webserver (the fields of its AssetCheckLiveFragment), answered
+    without an error by a code server on the project's definitions."""
+    from dagster_graphql.test.utils import define_out_of_process_context, execute_dagster_graphql
+
+    location = tmp_path / "location.py"
+    location.write_text(f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom ocr_assets.definitions import defs\n")
+    with define_out_of_process_context(str(location), "defs", instance) as context:
+        answer = execute_dagster_graphql(context, UI_CHECKS_QUERY)
+    assert not answer.errors, answer.errors
+    (node,) = answer.data["assetNodes"]
+    shown = {c["name"]: c for c in node["assetChecksOrError"]["checks"]}
+    assert sorted(shown) == sorted(CHECK_NAMES)
+    for name, check in shown.items():
+        assert "process_paper" in check["jobNames"], name
+        assert check["executionForLatestMaterialization"]["status"] == "SUCCEEDED", name
+    assert shown["stems_present"]["executionForLatestMaterialization"]["evaluation"] == {
+        "severity": "ERROR", "description": "sample_paper: all 12 questions have a stem"}
 
 
 def test_process_paper_job_runs_the_checks():

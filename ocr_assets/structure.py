@@ -10,12 +10,21 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import logging
+
+import numpy as np
+
 from ocr_assets.frames import Frame, load_frame
 from ocr_assets.monitoring import ResourceSampler
+from ocr_assets.pages import PageRef
 from ocr_assets.runtime import InferenceStats, PageResult, run_inference
+from ocr_assets.text_layer import OCR, TEXT_LAYER, TextLayerPage, read_text_layer
 from resources.engines.base import Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import EnginePool
+
+log = logging.getLogger(__name__)
+REGION_PAD_PX = 16  # white paper around an image region, so the detector sees its edges
 
 
 def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
@@ -37,11 +46,57 @@ def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
     )
 
 
+def read_text_layers(refs: list[PageRef], frames: list[Frame]) -> dict[int, TextLayerPage]:
+    """The text layer of every decoded PDF page, with its verdict; a layer that cannot be read
+    leaves its page to OCR, with the reason."""
+    decoded = {f.index for f in frames if f.status == "ok"}
+    layers = {}
+    for ref in refs:
+        if ref.pdf_page is None or ref.index not in decoded:
+            continue
+        try:
+            layers[ref.index] = read_text_layer(ref.file, ref.pdf_page, ref.dpi or 150)
+        except Exception as exc:  # a broken layer costs the page its shortcut, never the page
+            layers[ref.index] = TextLayerPage(0, 0, read_by=OCR, reason=f"text layer not readable: {exc}")
+    return layers
+
+
+def _regions_loader(frame: Frame, boxes: list) -> tuple:
+    """(load, placements) for a page's image regions stacked into one padded image, so the engine
+    is called once per page: placements are (top in the stack, bottom, x and y offset to frame pixels)."""
+    crops, placements, top = [], [], 0
+    for box in boxes:
+        x0, y0, x1, y1 = (int(round(v * frame.scale)) for v in box)
+        crops.append((x0, y0, x1, y1))
+        height = y1 - y0 + 2 * REGION_PAD_PX
+        placements.append((top, top + height, x0 - REGION_PAD_PX, y0 - REGION_PAD_PX - top))
+        top += height
+    width = max(x1 - x0 for x0, _, x1, _ in crops) + 2 * REGION_PAD_PX
+
+    def load() -> np.ndarray:
+        page = load_frame(frame)
+        stack = np.full((top, width, 3), 255, dtype=np.uint8)
+        for (x0, y0, x1, y1), (row, *_) in zip(crops, placements):
+            crop = page[y0:y1, x0:x1]
+            stack[row + REGION_PAD_PX: row + REGION_PAD_PX + crop.shape[0], REGION_PAD_PX: REGION_PAD_PX + crop.shape[1]] = crop
+        return stack
+
+    return load, placements
+
+
 def ocr_frames(
-    frames: list[Frame], worker: EnginePool, params: RuntimeParams
+    frames: list[Frame], worker: EnginePool, params: RuntimeParams, refs: list[PageRef] | None = None
 ) -> tuple[list[PageResult], InferenceStats, dict]:
-    """Run every decodable frame through the engine; frames that failed to decode stay failed."""
-    readable = [f for f in frames if f.status == "ok"]
+    """Run every decodable frame through the engine; frames that failed to decode stay failed.
+
+    With `refs`, a PDF page whose text layer holds its text is read from the layer instead, and
+    only its images go to the engine; `usage["read_by"]` says per page which way and why."""
+    layers = read_text_layers(refs, frames) if refs else {}
+    from_layer = {index: layer for index, layer in layers.items() if layer.read_by == TEXT_LAYER}
+    readable = [f for f in frames if f.status == "ok" and f.index not in from_layer]
+    frame_by_index = {f.index: f for f in frames}
+    # a page's image regions go to the engine as one stack, under the page's index negated
+    regions = {-index: _regions_loader(frame_by_index[index], layer.regions) for index, layer in from_layer.items() if layer.regions}
     done = [0]
 
     def predict(batch):
@@ -51,7 +106,8 @@ def ocr_frames(
 
     with ResourceSampler(progress=lambda: done[0]) as sampler:
         results, stats = run_inference(
-            [(f.index, lambda f=f: load_frame(f)) for f in readable],
+            [(f.index, lambda f=f: load_frame(f)) for f in readable]
+            + [(stack_id, load) for stack_id, (load, _) in regions.items()],
             predict,
             batch_size=params.det_batch_size,
             prefetch_depth=params.prefetch_depth,
@@ -61,35 +117,35 @@ def ocr_frames(
         )
     by_index = {r.index: r for r in results}
     scale = {f.index: f.scale for f in frames}
+    for index, layer in from_layer.items():
+        by_index[index] = _text_layer_result(index, layer, frame_by_index[index], regions, by_index)
     ordered = []
     for frame in frames:
         result = by_index.get(frame.index) or PageResult(frame.index, "failed", error=frame.error)
         if result.structure is not None:
             result.structure = to_source_pixels(result.structure, scale[frame.index])
         ordered.append(result)
+    stats.pages = len(frames)
     stats.failed = sum(1 for r in ordered if r.status != "ok")
-    return ordered, stats, sampler.summary() | {"samples": sampler.samples}
+    read_by = {i: TEXT_LAYER if i in from_layer else f"{OCR}: {layers[i].reason}" if i in layers else OCR
+               for i in (f.index for f in frames)}
+    return ordered, stats, sampler.summary() | {"samples": sampler.samples, "read_by": read_by}
 
 
-def write_structures(results: list[PageResult], out_dir: Path) -> list[dict]:
-    """One JSON per page plus an index; returns the index entries."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    index = []
-    for result in results:
-        path = out_dir / f"page-{result.index:04d}.json"
-        if result.structure is not None:
-            path.write_text(json.dumps(result.structure.to_dict(), ensure_ascii=False))
-        elif path.exists():
-            path.unlink()
-        index.append({"index": result.index, "status": result.status, "error": result.error,
-                      "path": str(path) if result.structure is not None else None})
-    (out_dir / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False))
-    return index
-
-
-def read_structures(out_dir: Path) -> list[PageResult]:
-    results = []
-    for entry in json.loads((out_dir / "index.json").read_text()):
-        structure = PageStructure.from_dict(json.loads(Path(entry["path"]).read_text())) if entry["path"] else None
-        results.append(PageResult(entry["index"], entry["status"], structure, entry["error"]))
-    return results
+def _text_layer_result(index: int, layer: TextLayerPage, frame: Frame, regions: dict, by_index: dict) -> PageResult:
+    """A text-layer page as the engine would give it, in frame pixels: the layer's lines, plus the
+    lines the engine read in the page's image regions; regions the engine failed on are noted, not fatal."""
+    lines = [TextLine(l.text, tuple(v * frame.scale for v in l.bbox), l.confidence) for l in layer.lines]
+    error = None
+    if -index in regions:
+        result = by_index.pop(-index, None)
+        if result is None or result.structure is None:
+            error = f"{len(layer.regions)} image region(s) in text lines not OCR'd: {result.error if result else 'no result'}"
+        else:
+            for line in result.structure.lines:
+                middle = (line.y0 + line.y1) / 2
+                top, bottom, dx, dy = next((p for p in regions[-index][1] if p[0] <= middle < p[1]), regions[-index][1][-1])
+                lines.append(TextLine(line.text, (line.x0 + dx, line.y0 + dy, line.x1 + dx, line.y1 + dy), line.confidence))
+    blocks = [Block(b.label, tuple(v * frame.scale for v in b.bbox), b.score) for b in layer.blocks()]
+    structure = PageStructure(frame.width, frame.height, lines, blocks, TEXT_LAYER, layer.elapsed_s)
+    return PageResult(index, "ok", structure, error)

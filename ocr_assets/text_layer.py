@@ -1,0 +1,270 @@
+"""A born-digital PDF page read from its text layer instead of OCR.
+
+The layer's characters and boxes become the same TextLines the engine gives (page pixels at the
+render dpi, y down, confidence 1.0), grouped into lines as a reader sees them. A page whose layer
+is missing, unreadable (wrong ToUnicode maps, private-use or control characters) or rotated is
+left to OCR. An image set in a line of text (a formula as a picture) is what the layer lacks: it is
+returned as a region for the engine to read; other images become figure blocks, so a text-layer
+page needs no layout model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from statistics import median
+
+from ocr_assets.pages import _PDFIUM_LOCK  # PDFium is not thread-safe: one lock with the renders
+from resources.engines.base import BBox, Block, TextLine
+
+TEXT_LAYER = "text_layer"  # PageStructure.engine and pages[].read_by of a page read this way
+OCR = "ocr"
+MIN_LAYER_CHARS = 20  # fewer visible characters: a scan, a cover picture or a blank page; OCR it
+MAX_SUSPECT_SHARE = 0.05  # more unmappable/private-use/control characters than this: a garbage layer
+MAX_ACCENTED_SHARE = 0.25  # Latin-1 letters (ÍÆØ…) as a quarter of the letters: a CJK font read through a wrong map
+ROW_OVERLAP = 0.5  # two characters share a row when their font boxes overlap this much of the smaller height
+SPACE_GAP_EM = 0.25  # a wider gap between two characters on a line is a space
+SPLIT_GAP_EM = 2.0  # a wider gap is two lines: columns, or options set at tab stops
+LINE_PAD_PX = 1.0  # ink boxes are tight; the engine's boxes hold a pixel or two of paper
+FULL_PAGE_IMAGE_SHARE = 0.5  # an image this large under the text is a scan with an invisible layer
+INLINE_IMAGE_EM = 4.0  # an image in a text line no taller than this many font heights is part of the text
+IMAGE_TEXT_CHARS = 3  # an image with this many layer characters over it is read already
+MIN_REGION_PX = 8  # smaller images (rules, bullets) hold no text
+MAX_GLYPH_STRETCH = 3.0  # a letter's ink this many times wider than its font is tall is not printed text
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character of the layer in page pixels (y down)."""
+
+    text: str
+    box: BBox  # the ink, tight
+    band: BBox  # the font's box: decides rows and gaps, the same for every character of a font
+    space_before: bool = False  # the layer has a space (its own or PDFium's) just before it
+
+
+@dataclass
+class TextLayerPage:
+    width: int
+    height: int
+    lines: list[TextLine] = field(default_factory=list)
+    figures: list[BBox] = field(default_factory=list)  # images that are figures
+    regions: list[BBox] = field(default_factory=list)  # images in text lines, to OCR: what the layer lacks
+    read_by: str = OCR
+    reason: str = ""
+    chars: int = 0
+    elapsed_s: float = 0.0
+
+    def blocks(self) -> list[Block]:
+        return [Block("figure", box, 1.0) for box in self.figures]
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
+
+
+def is_suspect(ch: str) -> bool:
+    """A character no printed page means: private use, unassigned, a control code, U+FFFD."""
+    category = unicodedata.category(ch)
+    return category in ("Co", "Cn", "Cs") or (category == "Cc" and ch not in "\t\n\r") or ch == "\ufffd"
+
+
+def layer_verdict(text: str, unmapped: int = 0) -> tuple[str, str]:
+    """(read_by, reason) from the layer's visible characters: enough of them, and readable."""
+    visible = [ch for ch in text if not ch.isspace()]
+    if len(visible) < MIN_LAYER_CHARS:
+        return OCR, f"text layer holds {len(visible)} characters (< {MIN_LAYER_CHARS}): scanned or image page"
+    if "(cid:" in text:
+        return OCR, "text layer has (cid:…) placeholders: its fonts have no Unicode map"
+    suspect = sum(1 for ch in visible if is_suspect(ch)) + unmapped
+    if suspect > MAX_SUSPECT_SHARE * len(visible):
+        return OCR, f"text layer unreadable: {suspect} of {len(visible)} characters unmapped, private-use or control codes"
+    letters = [ch for ch in visible if ch.isalpha()]
+    accented = sum(1 for ch in letters if "\u00c0" <= ch <= "\u024f")
+    if letters and accented > MAX_ACCENTED_SHARE * len(letters):
+        return OCR, f"text layer unreadable: {accented} of {len(letters)} letters are accented Latin (a wrong ToUnicode map)"
+    return TEXT_LAYER, "text layer"
+
+
+def _rows_overlap(a: BBox, b: BBox) -> bool:
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= ROW_OVERLAP * max(min(a[3] - a[1], b[3] - b[1]), 1e-6)
+
+
+def _union(a: BBox, b: BBox) -> BBox:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+@dataclass
+class _Run:
+    glyphs: list[Glyph]
+    band: BBox
+    box: BBox
+
+    @property
+    def em(self) -> float:
+        return median(g.band[3] - g.band[1] for g in self.glyphs)
+
+    def add(self, glyph: Glyph) -> None:
+        self.glyphs.append(glyph)
+        self.band, self.box = _union(self.band, glyph.band), _union(self.box, glyph.box)
+
+
+def _needs_space(left: Glyph, right: Glyph, gap: float, em: float) -> bool:
+    if right.space_before:
+        return True
+    # typeset CJK is spaced by the layout, not by spaces; a reader (and the engine) sees none
+    return gap > SPACE_GAP_EM * em and not (is_cjk(left.text[-1]) and is_cjk(right.text[0]))
+
+
+def _text(run: _Run) -> str:
+    em = run.em
+    parts = [run.glyphs[0].text]
+    for left, right in zip(run.glyphs, run.glyphs[1:]):
+        if _needs_space(left, right, right.band[0] - left.band[2], em):
+            parts.append(" ")
+        parts.append(right.text)
+    return re.sub(r" {2,}", " ", "".join(parts)).strip()
+
+
+def group_lines(glyphs: list[Glyph]) -> list[TextLine]:
+    """Characters -> lines: runs in the layer's order while they stay on one row and close, then runs
+    that share a row and stand close are joined (a layer written out of order); a wide gap keeps two
+    runs apart (two columns, options at tab stops). Lines come top to bottom, left to right."""
+    runs: list[_Run] = []
+    for glyph in glyphs:
+        if not glyph.text.strip():
+            continue
+        last = runs[-1] if runs else None
+        if last is not None and _rows_overlap(last.band, glyph.band):
+            gap = glyph.band[0] - last.band[2]
+            if -0.5 * last.em <= gap <= SPLIT_GAP_EM * last.em:
+                last.add(glyph)
+                continue
+        runs.append(_Run([glyph], glyph.band, glyph.box))
+    runs = _join_runs_on_a_row(runs)
+    runs.sort(key=lambda r: (round(r.band[1]), r.band[0]))
+    lines = []
+    for run in runs:
+        text = _text(run)
+        if text:
+            x0, y0, x1, y1 = run.box
+            box = (x0 - LINE_PAD_PX, y0 - LINE_PAD_PX, x1 + LINE_PAD_PX, y1 + LINE_PAD_PX)
+            lines.append(TextLine(text, tuple(round(v, 1) for v in box), 1.0))
+    return lines
+
+
+def _join_runs_on_a_row(runs: list[_Run]) -> list[_Run]:
+    """Join runs that sit on one row with a gap of less than SPLIT_GAP_EM, left to right."""
+    runs = sorted(runs, key=lambda r: r.band[0])
+    joined: list[_Run] = []
+    for run in runs:
+        for target in joined:
+            gap = run.band[0] - target.band[2]
+            em = max(target.em, run.em)
+            if _rows_overlap(target.band, run.band) and -0.5 * em <= gap <= SPLIT_GAP_EM * em:
+                for glyph in run.glyphs:
+                    target.add(glyph)
+                break
+        else:
+            joined.append(run)
+    return joined
+
+
+def classify_images(images: list[BBox], glyphs: list[Glyph], width: float, height: float) -> tuple[list[BBox], list[BBox]]:
+    """(figures, regions to OCR) among a page's images. An image the layer's text already covers (a
+    scan under an invisible OCR layer) is neither. An image set in a line of text, no taller than a
+    few lines (a formula or a molecule set as a picture), holds what the layer lacks: the engine reads
+    it. Any other image is a figure, whose labels the figure code needs no engine for."""
+    ems = [g.band[3] - g.band[1] for g in glyphs]
+    em = median(ems) if ems else 0.0
+    figures, regions = [], []
+    for box in images:
+        x0, y0, x1, y1 = max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height)
+        if x1 - x0 < MIN_REGION_PX or y1 - y0 < MIN_REGION_PX:
+            continue
+        box = (x0, y0, x1, y1)
+        covered = sum(1 for g in glyphs if x0 <= (g.box[0] + g.box[2]) / 2 <= x1 and y0 <= (g.box[1] + g.box[3]) / 2 <= y1)
+        if covered >= IMAGE_TEXT_CHARS and (x1 - x0) * (y1 - y0) >= FULL_PAGE_IMAGE_SHARE * width * height:
+            continue  # the page is a scan and the layer is its text
+        beside = any(g.box[1] < y1 and g.box[3] > y0 and (g.box[2] <= x0 or g.box[0] >= x1) for g in glyphs)
+        if beside and y1 - y0 <= INLINE_IMAGE_EM * em:
+            regions.append(box)
+        else:
+            figures.append(box)
+    return figures, regions
+
+
+def page_glyphs(page, scale: float) -> tuple[list[Glyph], int, str]:
+    """The page's characters in page pixels (y down), how many PDFium could not map to Unicode, and
+    the layer's text as PDFium reads it. The caller holds the PDFium lock."""
+    import pypdfium2.raw as pdfium_c
+
+    left, _, _, top = page.get_cropbox()
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        glyphs, unmapped, space = [], 0, False
+        for index in range(count):
+            ch = chr(pdfium_c.FPDFText_GetUnicode(textpage, index))
+            if ch.isspace() or ch == "\x00":
+                space = space or ch in " \u3000\t"
+                continue
+            unmapped += pdfium_c.FPDFText_HasUnicodeMapError(textpage, index) == 1
+            l, b, r, t = textpage.get_charbox(index)
+            ll, lb, lr, lt = textpage.get_charbox(index, loose=True)
+            box = ((l - left) * scale, (top - t) * scale, (r - left) * scale, (top - b) * scale)
+            band = ((ll - left) * scale, (top - lt) * scale, (lr - left) * scale, (top - lb) * scale)
+            if is_suspect(ch) or ch.isalnum() and box[2] - box[0] > MAX_GLYPH_STRETCH * max(band[3] - band[1], 1e-6):
+                continue  # a control code in the text, or a ghost (a character stretched over its line, clipped away)
+            glyphs.append(Glyph(ch, box, band, space))
+            space = False
+        text = textpage.get_text_range()
+    finally:
+        textpage.close()
+    return glyphs, unmapped, text
+
+
+def page_images(page, scale: float) -> list[BBox]:
+    import pypdfium2.raw as pdfium_c
+
+    left, _, _, top = page.get_cropbox()
+    boxes = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        l, b, r, t = obj.get_bounds()
+        boxes.append(((l - left) * scale, (top - t) * scale, (r - left) * scale, (top - b) * scale))
+    return boxes
+
+
+def read_text_layer(pdf_path: str, page_index: int, dpi: int) -> TextLayerPage:
+    """One PDF page's text layer as lines, with the verdict whether it can stand in for OCR."""
+    import pypdfium2 as pdfium
+
+    started = time.perf_counter()
+    scale = dpi / 72
+    with _PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(pdf_path)
+        try:
+            page = pdf[page_index]
+            try:
+                # the size PDFium renders the page at (pages.load_page), so boxes and frame agree
+                width, height = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
+                rotation = page.get_rotation()
+                glyphs, unmapped, text = page_glyphs(page, scale)
+                images = page_images(page, scale)
+            finally:
+                page.close()
+        finally:
+            pdf.close()
+    read_by, reason = layer_verdict(text, unmapped)
+    if read_by == TEXT_LAYER and rotation:
+        read_by, reason = OCR, f"page rotated by {rotation}°: the layer's boxes are not mapped for it"
+    result = TextLayerPage(width, height, read_by=read_by, reason=reason, chars=len(glyphs))
+    if read_by == TEXT_LAYER:
+        result.lines = group_lines(glyphs)
+        result.figures, result.regions = classify_images(images, glyphs, width, height)
+    result.elapsed_s = time.perf_counter() - started
+    return result

@@ -13,6 +13,7 @@ from pathlib import Path
 import logging
 
 import numpy as np
+from PIL import Image
 
 from ocr_assets.frames import Frame, load_frame
 from ocr_assets.monitoring import ResourceSampler
@@ -47,15 +48,18 @@ def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
 
 
 def read_text_layers(refs: list[PageRef], frames: list[Frame]) -> dict[int, TextLayerPage]:
-    """The text layer of every decoded PDF page, with its verdict; a layer that cannot be read
-    leaves its page to OCR, with the reason."""
+    """The text layer of every decoded PDF page, with its verdict (checked against the frame's ink);
+    a layer that cannot be read leaves its page to OCR, with the reason."""
     decoded = {f.index for f in frames if f.status == "ok"}
     layers = {}
     for ref in refs:
         if ref.pdf_page is None or ref.index not in decoded:
             continue
+        frame = next(f for f in frames if f.index == ref.index)
         try:
-            layers[ref.index] = read_text_layer(ref.file, ref.pdf_page, ref.dpi or 150)
+            with Image.open(frame.path) as image:
+                gray = np.asarray(image.convert("L"))
+            layers[ref.index] = read_text_layer(ref.file, ref.pdf_page, ref.dpi or 150, gray, frame.scale)
         except Exception as exc:  # a broken layer costs the page its shortcut, never the page
             layers[ref.index] = TextLayerPage(0, 0, read_by=OCR, reason=f"text layer not readable: {exc}")
     return layers

@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from statistics import median
 
+import numpy as np
+
 from ocr_assets.pages import _PDFIUM_LOCK  # PDFium is not thread-safe: one lock with the renders
 from resources.engines.base import BBox, Block, TextLine
 
@@ -33,6 +35,9 @@ FULL_PAGE_IMAGE_SHARE = 0.5  # an image this large under the text is a scan with
 INLINE_IMAGE_EM = 4.0  # an image in a text line no taller than this many font heights is part of the text
 IMAGE_TEXT_CHARS = 3  # an image with this many layer characters over it is read already
 MIN_REGION_PX = 8  # smaller images (rules, bullets) hold no text
+INK_LEVEL = 160  # grey level below which a pixel is printed
+GLYPH_MIN_EM, GLYPH_MAX_EM = 0.35, 1.5  # an ink mark of a glyph's size, in line heights
+MAX_UNCOVERED_SHARE = 0.1  # more of those marks outside the layer's lines and images: OCR the page (37 real pages: 0.0)
 MAX_GLYPH_STRETCH = 3.0  # a letter's ink this many times wider than its font is tall is not printed text
 
 
@@ -187,8 +192,7 @@ def classify_images(images: list[BBox], glyphs: list[Glyph], width: float, heigh
         if x1 - x0 < MIN_REGION_PX or y1 - y0 < MIN_REGION_PX:
             continue
         box = (x0, y0, x1, y1)
-        covered = sum(1 for g in glyphs if x0 <= (g.box[0] + g.box[2]) / 2 <= x1 and y0 <= (g.box[1] + g.box[3]) / 2 <= y1)
-        if covered >= IMAGE_TEXT_CHARS and (x1 - x0) * (y1 - y0) >= FULL_PAGE_IMAGE_SHARE * width * height:
+        if _glyphs_inside(box, glyphs) >= IMAGE_TEXT_CHARS and (x1 - x0) * (y1 - y0) >= FULL_PAGE_IMAGE_SHARE * width * height:
             continue  # the page is a scan and the layer is its text
         beside = any(g.box[1] < y1 and g.box[3] > y0 and (g.box[2] <= x0 or g.box[0] >= x1) for g in glyphs)
         if beside and y1 - y0 <= INLINE_IMAGE_EM * em:
@@ -196,6 +200,21 @@ def classify_images(images: list[BBox], glyphs: list[Glyph], width: float, heigh
         else:
             figures.append(box)
     return figures, regions
+
+
+def _glyphs_inside(box: BBox, glyphs: list[Glyph]) -> int:
+    x0, y0, x1, y1 = box
+    return sum(1 for g in glyphs if x0 <= (g.box[0] + g.box[2]) / 2 <= x1 and y0 <= (g.box[1] + g.box[3]) / 2 <= y1)
+
+
+def scan_under_layer(images: list[BBox], glyphs: list[Glyph], width: float, height: float) -> BBox | None:
+    """A page-size image no layer text lies on: the page is a scan whose layer holds only furniture
+    (a download site's footer); its text is in the picture."""
+    for box in images:
+        area = max(0.0, min(box[2], width) - max(box[0], 0.0)) * max(0.0, min(box[3], height) - max(box[1], 0.0))
+        if area >= FULL_PAGE_IMAGE_SHARE * width * height and _glyphs_inside(box, glyphs) < IMAGE_TEXT_CHARS:
+            return box
+    return None
 
 
 def page_glyphs(page, scale: float) -> tuple[list[Glyph], int, str]:
@@ -239,8 +258,10 @@ def page_images(page, scale: float) -> list[BBox]:
     return boxes
 
 
-def read_text_layer(pdf_path: str, page_index: int, dpi: int) -> TextLayerPage:
-    """One PDF page's text layer as lines, with the verdict whether it can stand in for OCR."""
+def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray | None = None,
+                    gray_scale: float = 1.0) -> TextLayerPage:
+    """One PDF page's text layer as lines, with the verdict whether it can stand in for OCR. With
+    the page's image (`gray`, at `gray_scale` × the render), the layer must also cover its text ink."""
     import pypdfium2 as pdfium
 
     started = time.perf_counter()
@@ -262,9 +283,42 @@ def read_text_layer(pdf_path: str, page_index: int, dpi: int) -> TextLayerPage:
     read_by, reason = layer_verdict(text, unmapped)
     if read_by == TEXT_LAYER and rotation:
         read_by, reason = OCR, f"page rotated by {rotation}°: the layer's boxes are not mapped for it"
+    if read_by == TEXT_LAYER and scan_under_layer(images, glyphs, width, height):
+        read_by, reason = OCR, f"a page-size image holds no layer text (the layer has {len(glyphs)} characters elsewhere): a scan"
     result = TextLayerPage(width, height, read_by=read_by, reason=reason, chars=len(glyphs))
     if read_by == TEXT_LAYER:
         result.lines = group_lines(glyphs)
         result.figures, result.regions = classify_images(images, glyphs, width, height)
+        if gray is not None:
+            share = uncovered_text_share(gray, result.lines, result.figures + result.regions, gray_scale)
+            if share > MAX_UNCOVERED_SHARE:
+                result.read_by = OCR
+                result.reason = f"text layer misses {share:.0%} of the page's glyph-sized ink: text drawn as outlines or scanned"
     result.elapsed_s = time.perf_counter() - started
     return result
+
+
+def uncovered_text_share(gray: np.ndarray, lines: list[TextLine], images: list[BBox], scale: float = 1.0) -> float:
+    """Share of the page's glyph-sized ink marks that no layer line and no image covers: text the
+    layer lacks (text drawn as outlines, a scan under a footer-only layer). Marks of drawings and
+    rules are larger or smaller than a glyph and do not count. `gray` is the page at `scale` × the
+    lines' pixels; it is read at half size (a glyph stays a glyph, the page costs a quarter)."""
+    import cv2
+
+    if not lines:
+        return 1.0
+    half = cv2.resize(gray, (max(1, gray.shape[1] // 2), max(1, gray.shape[0] // 2)), interpolation=cv2.INTER_AREA)
+    factor = scale / 2
+    em = median(line.height for line in lines) * factor
+    _, _, stats, _ = cv2.connectedComponentsWithStats((half < INK_LEVEL).astype(np.uint8), connectivity=8)
+    x, y, w, h = (stats[1:, i] for i in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    glyph_like = (h >= GLYPH_MIN_EM * em) & (h <= GLYPH_MAX_EM * em) & (w <= GLYPH_MAX_EM * em)
+    covered = np.zeros(half.shape, dtype=bool)
+    for box in [line.bbox for line in lines] + list(images):
+        x0, y0, x1, y1 = (int(round(v * factor)) for v in box)
+        covered[max(0, y0 - 1): y1 + 2, max(0, x0 - 1): x1 + 2] = True
+    centre_x = np.clip(x + w // 2, 0, half.shape[1] - 1)
+    centre_y = np.clip(y + h // 2, 0, half.shape[0] - 1)
+    glyphs = int(glyph_like.sum())
+    uncovered = int((glyph_like & ~covered[centre_y, centre_x]).sum())
+    return uncovered / glyphs if glyphs else 0.0

@@ -25,6 +25,8 @@ from ocr_assets.text_layer import (
     group_lines,
     layer_verdict,
     read_text_layer,
+    scan_under_layer,
+    uncovered_text_share,
 )
 from resources.engines.base import PageStructure, TextLine
 from resources.hardware import derive_params, detect_hardware
@@ -134,6 +136,42 @@ def test_images_in_a_text_line_are_read_by_the_engine_larger_ones_are_figures_a_
     assert classify_images([(10, 10, 14, 14)], glyphs, 1240, 1754) == ([], [])  # a speck
 
 
+def glyph_ink(rows: list[tuple[int, int, int]], size=(1000, 800), em=20) -> tuple[np.ndarray, list[TextLine]]:
+    """A page of glyph-sized ink marks: per row (y, x0, count), and one layer line over each row."""
+    gray = np.full(size[::-1], 255, dtype=np.uint8)
+    lines = []
+    for y, x0, count in rows:
+        for k in range(count):
+            x = x0 + k * int(1.2 * em)
+            gray[y: y + em, x: x + em - 4] = 0
+        lines.append(TextLine("x" * count, (x0, y, x0 + count * int(1.2 * em), y + em), 1.0))
+    return gray, lines
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_uncovered_share_counts_the_glyph_ink_no_layer_line_covers(seed):
+    rng = random.Random(seed)
+    rows = [(40 + 40 * i, rng.randint(20, 100), rng.randint(10, 30)) for i in range(rng.randint(6, 14))]
+    gray, lines = glyph_ink(rows)
+    assert uncovered_text_share(gray, lines, []) == 0.0
+    missing = rng.randint(1, len(lines) - 1)
+    expected = sum(r[2] for r in rows[:missing]) / sum(r[2] for r in rows)
+    assert uncovered_text_share(gray, lines[missing:], []) == pytest.approx(expected)
+    # a drawing's rules and large shapes are no glyphs; an image's own ink is the image's
+    gray[700:705, 50:950] = 0
+    gray[600:690, 600:700] = 0
+    assert uncovered_text_share(gray, lines, []) == 0.0
+    assert uncovered_text_share(gray, lines[missing:], [(0, 0, 1000, 39 + 40 * missing)]) == 0.0
+
+
+def test_a_page_size_image_without_layer_text_is_a_scan_one_under_an_invisible_layer_is_not():
+    footer = typeset("第一试卷网 Shijuan1.Com 提供下载", 300, 1700)
+    assert scan_under_layer([(0, 0, 1240, 1690)], footer, 1240, 1754) == (0, 0, 1240, 1690)
+    body = typeset("下列说法正确的是" * 4, 100, 300)  # an OCR'd scan's invisible text lies on its picture
+    assert scan_under_layer([(0, 0, 1240, 1754)], footer + body, 1240, 1754) is None
+    assert scan_under_layer([(100, 100, 600, 600)], footer, 1240, 1754) is None  # a figure
+
+
 # ---- PDFs made here --------------------------------------------------------------------------
 
 PAGE_LINES = [  # (x, y from the top, text) in inches on an A4 page; two columns and options at tab stops
@@ -168,6 +206,11 @@ def made_pdf(tmp_path_factory) -> Path:
             scan.figimage(pixels, xo=100, yo=300, cmap="gray")
             pdf.savefig(scan)
             plt.close(scan)
+            downloaded = plt.figure(figsize=(8.27, 11.69), dpi=72)  # a scan with a site's footer as its only text
+            downloaded.figimage(np.full((700, 560), 230, dtype=np.uint8), xo=10, yo=80, cmap="gray", vmin=0, vmax=255)
+            downloaded.text(0.3, 0.03, "Downloaded from an exam paper site, www.example.com", fontsize=10)
+            pdf.savefig(downloaded)
+            plt.close(downloaded)
     return path
 
 
@@ -196,6 +239,21 @@ def test_an_image_only_page_is_left_to_ocr(made_pdf):
     assert page.lines == []
 
 
+def test_a_scan_whose_layer_is_a_footer_is_left_to_ocr(made_pdf):
+    page = read_text_layer(str(made_pdf), 2, 150)
+    assert page.read_by == OCR and "scan" in page.reason
+
+
+def test_text_the_layer_lacks_on_the_page_image_sends_the_page_to_ocr(made_pdf):
+    ref = enumerate_pages(made_pdf, pdf_dpi=150)[0]
+    gray = np.asarray(load_page(ref).convert("L")).copy()
+    assert read_text_layer(str(made_pdf), 0, 150, gray).read_by == TEXT_LAYER
+    # the same lines printed again below, as outlines the layer does not hold
+    gray[900:1400] = gray[100:600]
+    page = read_text_layer(str(made_pdf), 0, 150, gray)
+    assert page.read_by == OCR and "misses" in page.reason
+
+
 class EngineDouble:
     """Stands in for EnginePool: says which frames it was given."""
 
@@ -219,13 +277,13 @@ def test_text_layer_pages_skip_the_engine_and_come_back_in_page_order(made_pdf, 
     params = derive_params(detect_hardware(), env={})
     engine = EngineDouble()
     results, stats, usage = ocr_frames(frames, engine, params, refs)
-    assert [r.index for r in results] == [1, 2] and all(r.status == "ok" for r in results)
+    assert [r.index for r in results] == [1, 2, 3] and all(r.status == "ok" for r in results)
     assert results[0].structure.engine == TEXT_LAYER
     assert sorted(l.text for l in results[0].structure.lines) == sorted(t for _, _, t in PAGE_LINES)
     assert [l.text for l in results[1].structure.lines] == ["read by the engine"]
-    assert engine.seen == [(frames[1].height, frames[1].width, 3)]  # only the scanned page
-    assert usage["read_by"][1] == TEXT_LAYER and usage["read_by"][2].startswith(OCR)
-    assert stats.pages == 2 and stats.failed == 0
+    assert sorted(engine.seen) == [(f.height, f.width, 3) for f in frames[1:]]  # only the scanned pages
+    assert usage["read_by"][1] == TEXT_LAYER and usage["read_by"][2].startswith(OCR) and usage["read_by"][3].startswith(OCR)
+    assert stats.pages == 3 and stats.failed == 0
 
 
 def test_without_refs_every_page_goes_to_the_engine(made_pdf, tmp_path):
@@ -233,7 +291,7 @@ def test_without_refs_every_page_goes_to_the_engine(made_pdf, tmp_path):
     frames = write_frames(refs, tmp_path / "frames")
     engine = EngineDouble()
     results, _, usage = ocr_frames(frames, engine, derive_params(detect_hardware(), env={}))
-    assert len(engine.seen) == 2 and all(r.structure.engine == "double" for r in results)
+    assert len(engine.seen) == 3 and all(r.structure.engine == "double" for r in results)
     assert set(usage["read_by"].values()) == {OCR}
 
 
@@ -248,8 +306,42 @@ def test_a_page_whose_layer_cannot_be_read_is_ocrd_not_lost(made_pdf, tmp_path, 
     frames = write_frames(refs, tmp_path / "frames")
     engine = EngineDouble()
     results, _, usage = ocr_frames(frames, engine, derive_params(detect_hardware(), env={}), refs)
-    assert [r.status for r in results] == ["ok", "ok"] and len(engine.seen) == 2
+    assert [r.status for r in results] == ["ok"] * 3 and len(engine.seen) == 3
     assert "damaged content stream" in usage["read_by"][1]
+
+
+def test_an_image_set_in_a_text_line_is_read_by_the_engine_and_its_lines_land_on_the_page(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = tmp_path / "formula.pdf"
+    page = plt.figure(figsize=(8.27, 11.69), dpi=72)
+    page.text(1.0 / 8.27, 1 - 2.0 / 11.69, "The mass fraction of the salt is", fontsize=12, va="top")
+    page.text(1.0 / 8.27, 1 - 3.0 / 11.69, "3. Which of these gases is the lightest one?", fontsize=12, va="top")
+    formula = np.full((24, 60), 255, dtype=np.uint8)
+    formula[11:13, 5:55] = 0  # a fraction bar, as a picture
+    page.figimage(formula, xo=300, yo=round(11.69 * 72 - 140 - 24), cmap="gray", vmin=0, vmax=255)
+    page.savefig(path)
+    plt.close(page)
+    refs = enumerate_pages(path, pdf_dpi=150)
+    layer = read_text_layer(str(path), 0, 150)
+    assert layer.read_by == TEXT_LAYER and len(layer.regions) == 1 and layer.figures == []
+    x0, y0, x1, y1 = layer.regions[0]
+    assert abs(x0 - 300 * 150 / 72) < 3 and abs(y0 - 140 * 150 / 72) < 3
+    frames = write_frames(refs, tmp_path / "frames")
+    engine = EngineDouble()
+    results, _, usage = ocr_frames(frames, engine, derive_params(detect_hardware(), env={}), refs)
+    assert usage["read_by"][1] == TEXT_LAYER
+    # one engine call: the region (padded with paper), not the page
+    assert len(engine.seen) == 1 and engine.seen[0][0] < 200 and engine.seen[0][1] < 200
+    from_engine = [l for l in results[0].structure.lines if l.text == "read by the engine"]
+    assert len(from_engine) == 1
+    # the double's line starts 10 px into the padded stack: that is REGION_PAD_PX - 10 px left of the image
+    from ocr_assets.structure import REGION_PAD_PX
+    assert from_engine[0].x0 == pytest.approx(round(x0) - REGION_PAD_PX + 10, abs=1)
+    assert from_engine[0].y0 == pytest.approx(round(y0) - REGION_PAD_PX + 10, abs=1)
 
 
 # ---- the real born-digital PDFs in ../shared (skipped when absent) ----------------------------

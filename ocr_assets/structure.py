@@ -7,10 +7,9 @@ its render dpi), which is what the output contract promises.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
-
-import logging
 
 import numpy as np
 from PIL import Image
@@ -19,12 +18,11 @@ from ocr_assets.frames import Frame, load_frame
 from ocr_assets.monitoring import ResourceSampler
 from ocr_assets.pages import PageRef
 from ocr_assets.runtime import InferenceStats, PageResult, run_inference
-from ocr_assets.text_layer import OCR, TEXT_LAYER, TextLayerPage, read_text_layer
+from ocr_assets.text_layer import OCR, TEXT_LAYER, TextLayerPage, read_text_layer, reads_as_formula
 from resources.engines.base import Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import EnginePool
 
-log = logging.getLogger(__name__)
 REGION_PAD_PX = 16  # white paper around an image region, so the detector sees its edges
 
 
@@ -95,6 +93,7 @@ def ocr_frames(
 
     With `refs`, a PDF page whose text layer holds its text is read from the layer instead, and
     only its images go to the engine; `usage["read_by"]` says per page which way and why."""
+    started = time.perf_counter()
     layers = read_text_layers(refs, frames) if refs else {}
     from_layer = {index: layer for index, layer in layers.items() if layer.read_by == TEXT_LAYER}
     readable = [f for f in frames if f.status == "ok" and f.index not in from_layer]
@@ -103,22 +102,26 @@ def ocr_frames(
     regions = {-index: _regions_loader(frame_by_index[index], layer.regions) for index, layer in from_layer.items() if layer.regions}
     done = [0]
 
-    def predict(batch):
-        structures = worker.predict(batch)
-        done[0] += len(batch)
-        return structures
+    def counted(predict):
+        def run(batch):
+            structures = predict(batch)
+            done[0] += len(batch)
+            return structures
+        return run
+
+    def infer(items, predict):
+        return run_inference(items, counted(predict), batch_size=params.det_batch_size, prefetch_depth=params.prefetch_depth,
+                             decode_workers=params.cpu_workers, free_cache=worker.free_cache, engines=worker.instances)
 
     with ResourceSampler(progress=lambda: done[0]) as sampler:
-        results, stats = run_inference(
-            [(f.index, lambda f=f: load_frame(f)) for f in readable]
-            + [(stack_id, load) for stack_id, (load, _) in regions.items()],
-            predict,
-            batch_size=params.det_batch_size,
-            prefetch_depth=params.prefetch_depth,
-            decode_workers=params.cpu_workers,
-            free_cache=worker.free_cache,
-            engines=worker.instances,
-        )
+        results, stats = infer([(f.index, lambda f=f: load_frame(f)) for f in readable], worker.predict)
+        if regions:  # image regions need text only: the engine skips its layout model for them
+            region_results, region_stats = infer([(stack_id, load) for stack_id, (load, _) in regions.items()],
+                                                 getattr(worker, "predict_text", worker.predict))
+            results += region_results
+            stats.engine_busy_s += region_stats.engine_busy_s
+            stats.batch_sizes += region_stats.batch_sizes
+    stats.wall_s = time.perf_counter() - started  # reading the text layers included
     by_index = {r.index: r for r in results}
     scale = {f.index: f.scale for f in frames}
     for index, layer in from_layer.items():
@@ -138,18 +141,27 @@ def ocr_frames(
 
 def _text_layer_result(index: int, layer: TextLayerPage, frame: Frame, regions: dict, by_index: dict) -> PageResult:
     """A text-layer page as the engine would give it, in frame pixels: the layer's lines, plus the
-    lines the engine read in the page's image regions; regions the engine failed on are noted, not fatal."""
+    formulas the engine read in the page's image regions; a region that reads as no formula is a
+    figure; regions the engine failed on are noted, not fatal."""
     lines = [TextLine(l.text, tuple(v * frame.scale for v in l.bbox), l.confidence) for l in layer.lines]
+    blocks = [Block(b.label, tuple(v * frame.scale for v in b.bbox), b.score) for b in layer.blocks()]
     error = None
     if -index in regions:
         result = by_index.pop(-index, None)
+        placements = regions[-index][1]
+        read = [[] for _ in placements]
         if result is None or result.structure is None:
             error = f"{len(layer.regions)} image region(s) in text lines not OCR'd: {result.error if result else 'no result'}"
         else:
             for line in result.structure.lines:
                 middle = (line.y0 + line.y1) / 2
-                top, bottom, dx, dy = next((p for p in regions[-index][1] if p[0] <= middle < p[1]), regions[-index][1][-1])
-                lines.append(TextLine(line.text, (line.x0 + dx, line.y0 + dy, line.x1 + dx, line.y1 + dy), line.confidence))
-    blocks = [Block(b.label, tuple(v * frame.scale for v in b.bbox), b.score) for b in layer.blocks()]
+                at = next((k for k, p in enumerate(placements) if p[0] <= middle < p[1]), len(placements) - 1)
+                dx, dy = placements[at][2:]
+                read[at].append(TextLine(line.text, (line.x0 + dx, line.y0 + dy, line.x1 + dx, line.y1 + dy), line.confidence))
+        for box, found in zip(layer.regions, read):
+            if reads_as_formula(found):
+                lines += found
+            else:
+                blocks.append(Block("figure", tuple(v * frame.scale for v in box), 1.0))
     structure = PageStructure(frame.width, frame.height, lines, blocks, TEXT_LAYER, layer.elapsed_s)
     return PageResult(index, "ok", structure, error)

@@ -38,6 +38,7 @@ MIN_REGION_PX = 8  # smaller images (rules, bullets) hold no text
 INK_LEVEL = 160  # grey level below which a pixel is printed
 GLYPH_MIN_EM, GLYPH_MAX_EM = 0.35, 1.5  # an ink mark of a glyph's size, in line heights
 MAX_UNCOVERED_SHARE = 0.1  # more of those marks outside the layer's lines and images: OCR the page (37 real pages: 0.0)
+RULE_MAX_WIDTH_PT, RULE_MIN_HEIGHT_PT = 2.0, 6.0  # a path this thin and tall is a vertical rule
 MAX_GLYPH_STRETCH = 3.0  # a letter's ink this many times wider than its font is tall is not printed text
 
 
@@ -135,10 +136,19 @@ def _text(run: _Run) -> str:
     return re.sub(r" {2,}", " ", "".join(parts)).strip()
 
 
-def group_lines(glyphs: list[Glyph]) -> list[TextLine]:
+def _ruled_between(left: BBox, right: BBox, rules: list[BBox]) -> bool:
+    """A vertical rule (a table's cell border) stands in the gap between two boxes of one row."""
+    x0, x1 = min(left[2], right[0]), max(left[2], right[0])
+    top, bottom = max(left[1], right[1]), min(left[3], right[3])
+    return any(x0 - 1 <= (r[0] + r[2]) / 2 <= x1 + 1 and r[1] <= top + 1 and r[3] >= bottom - 1 for r in rules)
+
+
+def group_lines(glyphs: list[Glyph], rules: list[BBox] = ()) -> list[TextLine]:
     """Characters -> lines: runs in the layer's order while they stay on one row and close, then runs
-    that share a row and stand close are joined (a layer written out of order); a wide gap keeps two
-    runs apart (two columns, options at tab stops). Lines come top to bottom, left to right."""
+    that share a row and stand close are joined (a layer written out of order); a wide gap or a
+    vertical rule keeps two runs apart (two columns, options at tab stops, table cells). Lines come
+    top to bottom, left to right."""
+    rules = list(rules)
     runs: list[_Run] = []
     for glyph in glyphs:
         if not glyph.text.strip():
@@ -146,11 +156,11 @@ def group_lines(glyphs: list[Glyph]) -> list[TextLine]:
         last = runs[-1] if runs else None
         if last is not None and _rows_overlap(last.band, glyph.band):
             gap = glyph.band[0] - last.band[2]
-            if -0.5 * last.em <= gap <= SPLIT_GAP_EM * last.em:
+            if -0.5 * last.em <= gap <= SPLIT_GAP_EM * last.em and not _ruled_between(last.glyphs[-1].band, glyph.band, rules):
                 last.add(glyph)
                 continue
         runs.append(_Run([glyph], glyph.band, glyph.box))
-    runs = _join_runs_on_a_row(runs)
+    runs = _join_runs_on_a_row(runs, rules)
     runs.sort(key=lambda r: (round(r.band[1]), r.band[0]))
     lines = []
     for run in runs:
@@ -162,15 +172,16 @@ def group_lines(glyphs: list[Glyph]) -> list[TextLine]:
     return lines
 
 
-def _join_runs_on_a_row(runs: list[_Run]) -> list[_Run]:
-    """Join runs that sit on one row with a gap of less than SPLIT_GAP_EM, left to right."""
+def _join_runs_on_a_row(runs: list[_Run], rules: list[BBox]) -> list[_Run]:
+    """Join runs that sit on one row with a gap of less than SPLIT_GAP_EM and no rule, left to right."""
     runs = sorted(runs, key=lambda r: r.band[0])
     joined: list[_Run] = []
     for run in runs:
         for target in joined:
             gap = run.band[0] - target.band[2]
             em = max(target.em, run.em)
-            if _rows_overlap(target.band, run.band) and -0.5 * em <= gap <= SPLIT_GAP_EM * em:
+            if (_rows_overlap(target.band, run.band) and -0.5 * em <= gap <= SPLIT_GAP_EM * em
+                    and not _ruled_between(target.band, run.band, rules)):
                 for glyph in run.glyphs:
                     target.add(glyph)
                 break
@@ -200,6 +211,21 @@ def classify_images(images: list[BBox], glyphs: list[Glyph], width: float, heigh
         else:
             figures.append(box)
     return figures, regions
+
+
+FORMULA_CHARS = set("0123456789+-−×÷=()（）[].,/%^<>≤≥±√∞°′'·:：△Δ↑↓→⇌ ") | set("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹")
+MIN_FORMULA_CONFIDENCE = 0.8
+
+
+def reads_as_formula(lines: list[TextLine]) -> bool:
+    """The engine's reading of an image set in a text line is a formula (20/(20+14+4)×100%, Na₂CO₃),
+    read confidently: keep it as text. Anything else (a drawing read as "C十", a molecule read as
+    nothing) makes the image a figure."""
+    text = "".join(line.text for line in lines).replace(" ", "")
+    if not text or any(line.confidence < MIN_FORMULA_CONFIDENCE for line in lines):
+        return False
+    formula = sum(1 for ch in text if ch in FORMULA_CHARS or ch.isascii() and ch.isalpha() or "\u0391" <= ch <= "\u03c9")
+    return formula >= 0.8 * len(text)
 
 
 def _glyphs_inside(box: BBox, glyphs: list[Glyph]) -> int:
@@ -258,6 +284,19 @@ def page_images(page, scale: float) -> list[BBox]:
     return boxes
 
 
+def page_rules(page, scale: float) -> list[BBox]:
+    """Thin vertical path objects: the cell borders of tables drawn as rules."""
+    import pypdfium2.raw as pdfium_c
+
+    left, _, _, top = page.get_cropbox()
+    rules = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
+        l, b, r, t = obj.get_bounds()
+        if r - l <= RULE_MAX_WIDTH_PT and t - b >= RULE_MIN_HEIGHT_PT:
+            rules.append(((l - left) * scale, (top - t) * scale, (r - left) * scale, (top - b) * scale))
+    return rules
+
+
 def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray | None = None,
                     gray_scale: float = 1.0) -> TextLayerPage:
     """One PDF page's text layer as lines, with the verdict whether it can stand in for OCR. With
@@ -276,6 +315,7 @@ def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray |
                 rotation = page.get_rotation()
                 glyphs, unmapped, text = page_glyphs(page, scale)
                 images = page_images(page, scale)
+                rules = page_rules(page, scale)
             finally:
                 page.close()
         finally:
@@ -287,7 +327,7 @@ def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray |
         read_by, reason = OCR, f"a page-size image holds no layer text (the layer has {len(glyphs)} characters elsewhere): a scan"
     result = TextLayerPage(width, height, read_by=read_by, reason=reason, chars=len(glyphs))
     if read_by == TEXT_LAYER:
-        result.lines = group_lines(glyphs)
+        result.lines = group_lines(glyphs, rules)
         result.figures, result.regions = classify_images(images, glyphs, width, height)
         if gray is not None:
             share = uncovered_text_share(gray, result.lines, result.figures + result.regions, gray_scale)

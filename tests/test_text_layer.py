@@ -25,6 +25,7 @@ from ocr_assets.text_layer import (
     group_lines,
     layer_verdict,
     read_text_layer,
+    reads_as_formula,
     scan_under_layer,
     uncovered_text_share,
 )
@@ -97,6 +98,24 @@ def test_spaces_between_latin_words_none_between_typeset_chinese():
     x = glyphs[-1].band[2] + 0.6 * EM
     glyphs += [Glyph("x", (x + 1, 2, x + 11, 22), (x, 0, x + 12, 24))]
     assert [line.text for line in group_lines(glyphs)] == ["Cu-64 K-39 重庆火锅 x"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_vertical_rule_between_two_close_runs_splits_them_into_table_cells(seed):
+    rng = random.Random(200 + seed)
+    x, glyphs, expected, rules = 50.0, [], [], []
+    for _ in range(rng.randint(2, 5)):
+        cell = random_words(rng, rng.randint(1, 8))
+        glyphs += typeset(cell, x, 100)
+        expected.append(cell)
+        gap = rng.uniform(0.2, 1.0) * EM  # closer than a column gap
+        middle = glyphs[-1].band[2] + gap / 2
+        rules.append((middle - 0.5, 90, middle + 0.5, 140))  # the cell border, the row's full height
+        x = glyphs[-1].band[2] + gap
+    assert [line.text for line in group_lines(glyphs, rules)] == expected
+    assert len(group_lines(glyphs)) == 1  # without the rules it is one line
+    short = [(r[0], 120, r[2], 125) for r in rules]  # a tick, not a border: no split
+    assert len(group_lines(glyphs, short)) == 1
 
 
 def test_rows_are_kept_apart_and_ordered_top_to_bottom():
@@ -259,12 +278,13 @@ class EngineDouble:
 
     instances = 1
 
-    def __init__(self):
+    def __init__(self, text="read by the engine"):
         self.seen = []
+        self.text = text
 
     def predict(self, frames):
         self.seen += [frame.shape for frame in frames]
-        return [PageStructure(f.shape[1], f.shape[0], [TextLine("read by the engine", (10, 10, 200, 40), 0.9)], [], "double")
+        return [PageStructure(f.shape[1], f.shape[0], [TextLine(self.text, (10, 10, 200, 40), 0.9)], [], "double")
                 for f in frames]
 
     def free_cache(self):
@@ -331,17 +351,29 @@ def test_an_image_set_in_a_text_line_is_read_by_the_engine_and_its_lines_land_on
     x0, y0, x1, y1 = layer.regions[0]
     assert abs(x0 - 300 * 150 / 72) < 3 and abs(y0 - 140 * 150 / 72) < 3
     frames = write_frames(refs, tmp_path / "frames")
-    engine = EngineDouble()
+    engine = EngineDouble("20/(20+14+4)")
     results, _, usage = ocr_frames(frames, engine, derive_params(detect_hardware(), env={}), refs)
     assert usage["read_by"][1] == TEXT_LAYER
     # one engine call: the region (padded with paper), not the page
     assert len(engine.seen) == 1 and engine.seen[0][0] < 200 and engine.seen[0][1] < 200
-    from_engine = [l for l in results[0].structure.lines if l.text == "read by the engine"]
-    assert len(from_engine) == 1
+    from_engine = [l for l in results[0].structure.lines if l.text == engine.text]
+    assert len(from_engine) == 1 and results[0].structure.blocks == []
     # the double's line starts 10 px into the padded stack: that is REGION_PAD_PX - 10 px left of the image
     from ocr_assets.structure import REGION_PAD_PX
     assert from_engine[0].x0 == pytest.approx(round(x0) - REGION_PAD_PX + 10, abs=1)
     assert from_engine[0].y0 == pytest.approx(round(y0) - REGION_PAD_PX + 10, abs=1)
+    # a picture the engine reads as no formula is a figure, its reading dropped
+    results, _, _ = ocr_frames(frames, EngineDouble("C十"), derive_params(detect_hardware(), env={}), refs)
+    assert [l.text for l in results[0].structure.lines if l.text == "C十"] == []
+    assert [b.label for b in results[0].structure.blocks] == ["figure"]
+
+
+@pytest.mark.parametrize("text, confidence, formula", [
+    ("20/(20+14+4)×100%", 0.95, True), ("Na2CO3", 0.9, True), ("ΔH=-57.3", 0.9, True),
+    ("C十", 0.95, False), ("", 0.95, False), ("x+1", 0.5, False), ("溶质的质量", 0.99, False),
+])
+def test_what_an_image_in_a_text_line_reads_as_decides_formula_or_figure(text, confidence, formula):
+    assert reads_as_formula([TextLine(text, (0, 0, 10, 10), confidence)] if text else []) is formula
 
 
 # ---- the real born-digital PDFs in ../shared (skipped when absent) ----------------------------

@@ -10,6 +10,7 @@ page needs no layout model.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import time
@@ -109,13 +110,18 @@ class _Run:
     glyphs: list[Glyph]
     band: BBox
     box: BBox
+    heights: list[float] = field(default_factory=list)  # the glyphs' font heights, sorted: the median is the run's em
+
+    def __post_init__(self) -> None:
+        self.heights = sorted(g.band[3] - g.band[1] for g in self.glyphs)
 
     @property
     def em(self) -> float:
-        return median(g.band[3] - g.band[1] for g in self.glyphs)
+        return median(self.heights) if len(self.heights) < 3 else self.heights[len(self.heights) // 2]
 
     def add(self, glyph: Glyph) -> None:
         self.glyphs.append(glyph)
+        bisect.insort(self.heights, glyph.band[3] - glyph.band[1])
         self.band, self.box = _union(self.band, glyph.band), _union(self.box, glyph.box)
 
 
@@ -155,8 +161,8 @@ def group_lines(glyphs: list[Glyph], rules: list[BBox] = ()) -> list[TextLine]:
             continue
         last = runs[-1] if runs else None
         if last is not None and _rows_overlap(last.band, glyph.band):
-            gap = glyph.band[0] - last.band[2]
-            if -0.5 * last.em <= gap <= SPLIT_GAP_EM * last.em and not _ruled_between(last.glyphs[-1].band, glyph.band, rules):
+            gap, em = glyph.band[0] - last.band[2], last.em
+            if -0.5 * em <= gap <= SPLIT_GAP_EM * em and not (rules and _ruled_between(last.glyphs[-1].band, glyph.band, rules)):
                 last.add(glyph)
                 continue
         runs.append(_Run([glyph], glyph.band, glyph.box))
@@ -178,10 +184,10 @@ def _join_runs_on_a_row(runs: list[_Run], rules: list[BBox]) -> list[_Run]:
     joined: list[_Run] = []
     for run in runs:
         for target in joined:
-            gap = run.band[0] - target.band[2]
-            em = max(target.em, run.em)
-            if (_rows_overlap(target.band, run.band) and -0.5 * em <= gap <= SPLIT_GAP_EM * em
-                    and not _ruled_between(target.band, run.band, rules)):
+            if not _rows_overlap(target.band, run.band):
+                continue
+            gap, em = run.band[0] - target.band[2], max(target.em, run.em)
+            if -0.5 * em <= gap <= SPLIT_GAP_EM * em and not (rules and _ruled_between(target.band, run.band, rules)):
                 for glyph in run.glyphs:
                     target.add(glyph)
                 break
@@ -273,28 +279,37 @@ def page_glyphs(page, scale: float) -> tuple[list[Glyph], int, str]:
     return glyphs, unmapped, text
 
 
-def page_images(page, scale: float) -> list[BBox]:
+def page_images_and_rules(page, scale: float) -> tuple[list[BBox], list[BBox]]:
+    """Boxes of the page's images, and of its thin vertical paths (a table's cell borders drawn as
+    rules), in page pixels; form XObjects are looked into. Raw PDFium calls: a page of text holds
+    thousands of objects, and a Python wrapper per object would cost more than reading the text."""
+    import ctypes
+
     import pypdfium2.raw as pdfium_c
 
     left, _, _, top = page.get_cropbox()
-    boxes = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
-        l, b, r, t = obj.get_bounds()
-        boxes.append(((l - left) * scale, (top - t) * scale, (r - left) * scale, (top - b) * scale))
-    return boxes
+    images, rules = [], []
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
 
+    def visit(count, get, depth):
+        for index in range(count):
+            obj = get(index)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 4:
+                visit(pdfium_c.FPDFFormObj_CountObjects(obj), lambda i, o=obj: pdfium_c.FPDFFormObj_GetObject(o, i), depth + 1)
+                continue
+            if kind not in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH):
+                continue
+            if not pdfium_c.FPDFPageObj_GetBounds(obj, l, b, r, t):
+                continue
+            box = ((l.value - left) * scale, (top - t.value) * scale, (r.value - left) * scale, (top - b.value) * scale)
+            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                images.append(box)
+            elif r.value - l.value <= RULE_MAX_WIDTH_PT and t.value - b.value >= RULE_MIN_HEIGHT_PT:
+                rules.append(box)
 
-def page_rules(page, scale: float) -> list[BBox]:
-    """Thin vertical path objects: the cell borders of tables drawn as rules."""
-    import pypdfium2.raw as pdfium_c
-
-    left, _, _, top = page.get_cropbox()
-    rules = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
-        l, b, r, t = obj.get_bounds()
-        if r - l <= RULE_MAX_WIDTH_PT and t - b >= RULE_MIN_HEIGHT_PT:
-            rules.append(((l - left) * scale, (top - t) * scale, (r - left) * scale, (top - b) * scale))
-    return rules
+    visit(pdfium_c.FPDFPage_CountObjects(page), lambda i: pdfium_c.FPDFPage_GetObject(page, i), 0)
+    return images, rules
 
 
 def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray | None = None,
@@ -314,8 +329,7 @@ def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray |
                 width, height = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
                 rotation = page.get_rotation()
                 glyphs, unmapped, text = page_glyphs(page, scale)
-                images = page_images(page, scale)
-                rules = page_rules(page, scale)
+                images, rules = page_images_and_rules(page, scale)
             finally:
                 page.close()
         finally:

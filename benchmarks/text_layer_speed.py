@@ -1,0 +1,76 @@
+"""What reading a born-digital page from its text layer costs, against OCR of the same page, in one
+process, page by page interleaved (a loaded machine slows both alike). Prints figures; asserts none.
+
+    .venv/bin/python benchmarks/text_layer_speed.py PDF [PDF ...] [--ocr] [--dpi 150] [--repeat 3]
+
+Per page: `layer_s` = pypdfium2 characters -> lines, images and verdict (what text_layer.read_text_layer
+does without the page image); `ink_check_s` = the check that the layer covers the page's glyph ink (on
+the rendered page, already decoded); `ocr_s` = the default engine on the rendered page (with --ocr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ocr_assets.pages import enumerate_pages, load_page  # noqa: E402
+from ocr_assets.text_layer import read_text_layer, uncovered_text_share  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("pdfs", nargs="+")
+    parser.add_argument("--ocr", action="store_true", help="also time the default engine on each page")
+    parser.add_argument("--dpi", type=int, default=150)
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for the text-layer timings")
+    args = parser.parse_args()
+    engine = None
+    if args.ocr:
+        from resources.engines.rapid import RapidEngine
+
+        engine = RapidEngine()
+        engine.load()
+    rows = []
+    for pdf in args.pdfs:
+        for ref in enumerate_pages(Path(pdf), pdf_dpi=args.dpi):
+            layer_s, page = [], None
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                page = read_text_layer(ref.file, ref.pdf_page, args.dpi)
+                layer_s.append(time.perf_counter() - started)
+            gray = np.asarray(load_page(ref).convert("L"))
+            ink_s = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                uncovered_text_share(gray, page.lines, page.figures + page.regions)
+                ink_s.append(time.perf_counter() - started)
+            ocr_s = None
+            if engine is not None:
+                rgb = np.asarray(load_page(ref))
+                started = time.perf_counter()
+                engine.predict([rgb])
+                ocr_s = time.perf_counter() - started
+            rows.append((Path(pdf).name, ref.index, page.read_by, len(page.lines), len(page.regions), min(layer_s), min(ink_s), ocr_s))
+            print(f"{rows[-1][0][:40]:<40} p{ref.index:<3} {page.read_by:<10} lines {len(page.lines):>3} regions {len(page.regions)}"
+                  f"  layer_s {min(layer_s):.4f}  ink_check_s {min(ink_s):.4f}" + (f"  ocr_s {ocr_s:.3f}" if ocr_s else ""),
+                  flush=True)
+    from_layer = [r for r in rows if r[2] == "text_layer"]
+    if from_layer:
+        layer = [r[5] for r in from_layer]
+        ink = [r[6] for r in from_layer]
+        print(f"text-layer pages: {len(from_layer)} of {len(rows)}; layer_s median {statistics.median(layer):.4f} max {max(layer):.4f}; "
+              f"ink_check_s median {statistics.median(ink):.4f} max {max(ink):.4f}; "
+              f"pages over 0.05 s (layer + ink check): {sum(1 for r in from_layer if r[5] + r[6] > 0.05)}")
+    if engine is not None:
+        ocr = [r[7] for r in rows]
+        print(f"ocr_s median {statistics.median(ocr):.3f} max {max(ocr):.3f} (same pages, same process)")
+
+
+if __name__ == "__main__":
+    main()

@@ -58,7 +58,8 @@ def cmd_extract(args) -> int:
             figures_dir = Path(args.review_dir) / "figures"
         else:
             figures_dir = Path(args.out).parent / "figures" if args.out else None
-        doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi, figures_dir)
+        doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi, figures_dir,
+                                      text_layer=not args.no_text_layer)
         if args.review_dir:
             from ocr_assets.frames import read_manifest
             from ocr_assets.review import render_review
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--out")
     extract.add_argument("--work-dir", help="keep frames here (default: a temporary folder)")
     extract.add_argument("--figures-dir", help="save figure crops here (default: figures/ beside --out; none on stdout)")
+    extract.add_argument("--no-text-layer", action="store_true", help="OCR every page, even a PDF page with a text layer")
     extract.add_argument("--review-dir", help="also write review.html / review.md for people here")
     engine_options(extract)
     extract.set_defaults(func=cmd_extract)

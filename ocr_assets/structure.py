@@ -165,3 +165,27 @@ def _text_layer_result(index: int, layer: TextLayerPage, frame: Frame, regions: 
                 blocks.append(Block("figure", tuple(v * frame.scale for v in box), 1.0))
     structure = PageStructure(frame.width, frame.height, lines, blocks, TEXT_LAYER, layer.elapsed_s)
     return PageResult(index, "ok", structure, error)
+
+
+def write_structures(results: list[PageResult], out_dir: Path) -> list[dict]:
+    """One JSON per page plus an index; returns the index entries."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index = []
+    for result in results:
+        path = out_dir / f"page-{result.index:04d}.json"
+        if result.structure is not None:
+            path.write_text(json.dumps(result.structure.to_dict(), ensure_ascii=False))
+        elif path.exists():
+            path.unlink()
+        index.append({"index": result.index, "status": result.status, "error": result.error,
+                      "path": str(path) if result.structure is not None else None})
+    (out_dir / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False))
+    return index
+
+
+def read_structures(out_dir: Path) -> list[PageResult]:
+    results = []
+    for entry in json.loads((out_dir / "index.json").read_text()):
+        structure = PageStructure.from_dict(json.loads(Path(entry["path"]).read_text())) if entry["path"] else None
+        results.append(PageResult(entry["index"], entry["status"], structure, entry["error"]))
+    return results

@@ -368,6 +368,31 @@ def test_an_image_set_in_a_text_line_is_read_by_the_engine_and_its_lines_land_on
     assert [b.label for b in results[0].structure.blocks] == ["figure"]
 
 
+def test_an_image_region_the_engine_fails_on_is_noted_and_kept_as_a_figure(tmp_path, made_pdf):
+    class FailsOnRegions(EngineDouble):
+        def predict_text(self, frames):
+            raise RuntimeError("engine crashed")
+
+    path = tmp_path / "formula.pdf"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    page = plt.figure(figsize=(8.27, 11.69), dpi=72)
+    page.text(1.0 / 8.27, 1 - 2.0 / 11.69, "The mass fraction of the salt is", fontsize=12, va="top")
+    page.figimage(np.zeros((24, 60), dtype=np.uint8), xo=300, yo=round(11.69 * 72 - 140 - 24), cmap="gray")
+    page.savefig(path)
+    plt.close(page)
+    refs = enumerate_pages(path, pdf_dpi=150)
+    frames = write_frames(refs, tmp_path / "frames")
+    results, stats, _ = ocr_frames(frames, FailsOnRegions(), derive_params(detect_hardware(), env={}), refs)
+    assert results[0].status == "ok" and "engine crashed" in results[0].error
+    assert [b.label for b in results[0].structure.blocks] == ["figure"]
+    assert [l.text for l in results[0].structure.lines] == ["The mass fraction of the salt is"]
+    assert stats.failed == 0
+
+
 @pytest.mark.parametrize("text, confidence, formula", [
     ("20/(20+14+4)×100%", 0.95, True), ("Na2CO3", 0.9, True), ("ΔH=-57.3", 0.9, True),
     ("C十", 0.95, False), ("", 0.95, False), ("x+1", 0.5, False), ("溶质的质量", 0.99, False),
@@ -405,3 +430,19 @@ def test_real_pdf_with_a_wrongly_mapped_layer_is_left_to_ocr(evaldata):
     pdf = evaldata / "source_docs" / "mineru_ordinary_textbook_1d9a8476.pdf"
     page = read_text_layer(str(pdf), 0, 150)
     assert page.read_by == OCR and "unreadable" in page.reason
+
+
+def test_real_born_digital_paper_through_the_pipeline_with_the_real_engine(evaldata, tmp_path):
+    """The Chongqing PDF end to end: every page read from its layer (the engine only reads images set
+    in text lines, without its layout model), the 24 questions found, options exact."""
+    from ocr_assets.pipeline import extract_paper
+    from resources.ocr_engine import EngineSpec, get_worker
+
+    pdf = evaldata / "source_docs" / "chongqing2023_zhongkao_chem_B_cropped.pdf"
+    params = derive_params(detect_hardware(), env={})
+    doc, stats, usage = extract_paper(pdf, "chongqing", get_worker(EngineSpec()), params, tmp_path, 150)
+    assert [p["read_by"] for p in doc["pages"]] == [TEXT_LAYER] * 6 and stats.failed == 0
+    assert [q["number"] for q in doc["questions"]] == [str(n) for n in range(1, 25)]
+    q1 = doc["questions"][0]
+    assert q1["stem"] == "重庆火锅备受追捧。下列火锅底料的制作过程中一定涉及化学变化的是"
+    assert [o["text"] for o in q1["options"]] == ["刀切原料", "清水洗涤", "大火熬制", "成品装袋"]

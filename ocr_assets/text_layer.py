@@ -69,6 +69,21 @@ class TextLayerPage:
         return [Block("figure", box, 1.0) for box in self.figures]
 
 
+# Word's Symbol font puts its characters at U+F020–F0FF (private use): the common ones of exam papers,
+# by their Symbol-encoding byte (the gas ↑ and precipitate ↓ of a chemical equation, ×, ≤, Greek)
+SYMBOL_FONT = dict(zip(
+    [0xAD, 0xAF, 0xAE, 0xAC, 0xAB, 0xB4, 0xB8, 0xB1, 0xA3, 0xB3, 0xB9, 0xBB, 0xB0, 0xD6, 0xA5, 0xBA, 0xB7, 0x2D, 0x3D,
+     0x2B, 0x44, 0x57, 0x61, 0x62, 0x67, 0x64, 0x65, 0x71, 0x6C, 0x6D, 0x70, 0x72, 0x73, 0x66, 0x77, 0xD0, 0xE5, 0x5C, 0x5E],
+    "↑↓→←↔×÷±≤≥≠≈°√∞≡•−=+ΔΩαβγδεθλμπρσφω∠∑∴⊥",
+))
+
+
+def from_symbol_font(ch: str) -> str:
+    """The character a Symbol-font private-use code stands for; any other character as it is."""
+    code = ord(ch)
+    return SYMBOL_FONT.get(code - 0xF000, ch) if 0xF020 <= code <= 0xF0FF else ch
+
+
 def is_cjk(ch: str) -> bool:
     return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
 
@@ -81,7 +96,7 @@ def is_suspect(ch: str) -> bool:
 
 def layer_verdict(text: str, unmapped: int = 0) -> tuple[str, str]:
     """(read_by, reason) from the layer's visible characters: enough of them, and readable."""
-    visible = [ch for ch in text if not ch.isspace()]
+    visible = [from_symbol_font(ch) for ch in text if not ch.isspace()]
     if len(visible) < MIN_LAYER_CHARS:
         return OCR, f"text layer holds {len(visible)} characters (< {MIN_LAYER_CHARS}): scanned or image page"
     if "(cid:" in text:
@@ -260,7 +275,7 @@ def page_glyphs(page, scale: float) -> tuple[list[Glyph], int, str]:
         count = textpage.count_chars()
         glyphs, unmapped, space = [], 0, False
         for index in range(count):
-            ch = chr(pdfium_c.FPDFText_GetUnicode(textpage, index))
+            ch = from_symbol_font(chr(pdfium_c.FPDFText_GetUnicode(textpage, index)))
             if ch.isspace() or ch == "\x00":
                 space = space or ch in " \u3000\t"
                 continue

@@ -22,7 +22,9 @@ from ocr_assets.text_layer import (
     TEXT_LAYER,
     Glyph,
     classify_images,
+    from_symbol_font,
     group_lines,
+    is_suspect,
     layer_verdict,
     read_text_layer,
     reads_as_formula,
@@ -137,6 +139,12 @@ def test_verdict_leaves_scans_and_garbage_layers_to_ocr(text, expected):
     read_by, reason = layer_verdict(text)
     assert read_by == expected, reason
     assert reason
+
+
+def test_symbol_font_private_use_codes_read_as_their_characters():
+    assert "".join(map(from_symbol_font, "2KClO\uf0ad \uf0b4 \uf044H \uf061 下")) == "2KClO↑ × ΔH α 下"
+    assert is_suspect(from_symbol_font("\uf001")) and is_suspect(from_symbol_font("\ue000"))
+    assert layer_verdict("下列说法正确的是" * 3 + "\uf0ad" * 10)[0] == TEXT_LAYER
 
 
 def test_verdict_counts_characters_pdfium_could_not_map():
@@ -412,8 +420,9 @@ def _real_pdf_ground_truths(evaldata: Path):
 
 def test_real_born_digital_pages_read_from_their_layer_hold_exactly_the_ground_truth_characters(evaldata):
     """Ground truth: the same layers read by PyMuPDF. Characters compared as a multiset (line
-    splitting differs between the two readers); two of ≈21,000 differ (a mis-mapped footer dash,
-    one dot), so the tolerance is a few characters per paper, not a rate."""
+    splitting differs between the two readers). Of ≈21,400, a mis-mapped footer dash and one dot
+    differ, and two Symbol-font ↑ that the ground truth keeps as private-use codes (U+F0AD), so the
+    tolerance is a few characters per paper, not a rate."""
     for pdf, gt in _real_pdf_ground_truths(evaldata):
         ours, theirs = Counter(), Counter()
         for gt_page in gt["pages"]:
@@ -423,7 +432,7 @@ def test_real_born_digital_pages_read_from_their_layer_hold_exactly_the_ground_t
             ours.update(normalise("".join(line.text for line in page.lines)))
             theirs.update(normalise("".join(line["text"] for line in gt_page["lines"])))
         differing = (ours - theirs) + (theirs - ours)
-        assert sum(differing.values()) <= 2, (pdf.name, differing)
+        assert sum(differing.values()) <= 4, (pdf.name, differing)
 
 
 def test_real_pdf_with_a_wrongly_mapped_layer_is_left_to_ocr(evaldata):

@@ -1,11 +1,13 @@
 """A born-digital PDF page read from its text layer instead of OCR.
 
 The layer's characters and boxes become the same TextLines the engine gives (page pixels at the
-render dpi, y down, confidence 1.0), grouped into lines as a reader sees them. A page whose layer
-is missing, unreadable (wrong ToUnicode maps, private-use or control characters) or rotated is
-left to OCR. An image set in a line of text (a formula as a picture) is what the layer lacks: it is
-returned as a region for the engine to read; other images become figure blocks, so a text-layer
-page needs no layout model.
+render dpi, y down, confidence 1.0), grouped into lines as a reader sees them. A page is left to OCR
+when its layer is missing or unreadable (wrong ToUnicode maps, private-use or control characters),
+when the page is rotated, when a page-size image holds no layer text (a scan with a site's footer),
+or when the page image shows glyph ink the layer does not cover (text drawn as outlines). A scan
+under an invisible OCR layer is read from that layer. An image set in a line of text (a formula as
+a picture) is what the layer lacks: it is returned as a region for the engine to read; other images
+become figure blocks, so a text-layer page needs no layout model.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ IMAGE_TEXT_CHARS = 3  # an image with this many layer characters over it is read
 MIN_REGION_PX = 8  # smaller images (rules, bullets) hold no text
 INK_LEVEL = 160  # grey level below which a pixel is printed
 GLYPH_MIN_EM, GLYPH_MAX_EM = 0.35, 1.5  # an ink mark of a glyph's size, in line heights
-MAX_UNCOVERED_SHARE = 0.1  # more of those marks outside the layer's lines and images: OCR the page (37 real pages: 0.0)
+MAX_UNCOVERED_SHARE = 0.1  # more of those marks outside the layer's lines and images: OCR the page (36 real text-layer pages: 0.0)
 RULE_MAX_WIDTH_PT, RULE_MIN_HEIGHT_PT = 2.0, 6.0  # a path this thin and tall is a vertical rule
 MAX_GLYPH_STRETCH = 3.0  # a letter's ink this many times wider than its font is tall is not printed text
 

@@ -281,6 +281,51 @@ def test_text_the_layer_lacks_on_the_page_image_sends_the_page_to_ocr(made_pdf):
     assert page.read_by == OCR and "misses" in page.reason
 
 
+def invisible_layer_over_a_scan(path: Path, marks_under_text: bool) -> Path:
+    """A scan (an image the size of the page) under an invisible OCR text layer of two lines; the scan
+    shows glyph-sized marks under those lines, or elsewhere (text the layer does not hold)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+    from PIL import Image, ImageDraw
+
+    scan = Image.new("RGB", (595, 842), (250, 250, 250))  # one pixel per point
+    draw = ImageDraw.Draw(scan)
+    for row, marks in ((0, 25), (1, 15)):  # as long as the two lines
+        top = 74 + 20 * row if marks_under_text else 400 + 20 * row
+        for k in range(marks):
+            draw.rectangle((72 + 8 * k, top, 72 + 8 * k + 5, top + 8), fill=(0, 0, 0))
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    image = pdfium.PdfImage.new(pdf)
+    image.set_bitmap(pdfium.PdfBitmap.from_pil(scan))
+    image.set_matrix(pdfium.PdfMatrix().scale(595, 842))
+    page.insert_obj(image)
+    for row, text in enumerate(["1. Which of these changes is chemical?", "A. cutting the vegetables"]):
+        obj = pdfium_c.FPDFPageObj_NewTextObj(pdf, b"Helvetica", ctypes.c_float(12))
+        wide = ctypes.create_string_buffer((text + "\x00").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(wide, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+        pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 72, 760 - 20 * row)
+        pdfium_c.FPDFPage_InsertObject(page, obj)
+    page.gen_content()
+    pdf.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("marks_under_text, read_by", [(True, TEXT_LAYER), (False, OCR)])
+def test_an_invisible_ocr_layer_over_a_scan_is_used_where_it_covers_the_scans_text(tmp_path, marks_under_text, read_by):
+    path = invisible_layer_over_a_scan(tmp_path / "scan.pdf", marks_under_text)
+    ref = enumerate_pages(path, pdf_dpi=150)[0]
+    gray = np.asarray(load_page(ref).convert("L"))
+    page = read_text_layer(str(path), 0, 150, gray)
+    assert page.read_by == read_by, page.reason
+    if read_by == TEXT_LAYER:
+        assert [l.text for l in page.lines] == ["1. Which of these changes is chemical?", "A. cutting the vegetables"]
+        assert page.figures == [] and page.regions == []  # the scan itself is no figure
+
+
 class EngineDouble:
     """Stands in for EnginePool: says which frames it was given."""
 

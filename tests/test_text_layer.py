@@ -357,6 +357,9 @@ def test_text_layer_pages_skip_the_engine_and_come_back_in_page_order(made_pdf, 
     assert sorted(engine.seen) == [(f.height, f.width, 3) for f in frames[1:]]  # only the scanned pages
     assert usage["read_by"][1] == TEXT_LAYER and usage["read_by"][2].startswith(OCR) and usage["read_by"][3].startswith(OCR)
     assert stats.pages == 3 and stats.failed == 0
+    from ocr_assets.pipeline import page_entries
+
+    assert [p["read_by"] for p in page_entries(frames, results)] == [TEXT_LAYER, OCR, OCR]
 
 
 def test_without_refs_every_page_goes_to_the_engine(made_pdf, tmp_path):

@@ -54,9 +54,12 @@ def read_text_layers(refs: list[PageRef], frames: list[Frame]) -> dict[int, Text
         if ref.pdf_page is None or ref.index not in decoded:
             continue
         frame = next(f for f in frames if f.index == ref.index)
+
+        def gray(path=frame.path) -> np.ndarray:
+            with Image.open(path) as image:
+                return np.asarray(image.convert("L"))
+
         try:
-            with Image.open(frame.path) as image:
-                gray = np.asarray(image.convert("L"))
             layers[ref.index] = read_text_layer(ref.file, ref.pdf_page, ref.dpi or 150, gray, frame.scale)
         except Exception as exc:  # a broken layer costs the page its shortcut, never the page
             layers[ref.index] = TextLayerPage(0, 0, read_by=OCR, reason=f"text layer not readable: {exc}")

@@ -19,6 +19,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Callable
 
 import numpy as np
 
@@ -329,10 +330,11 @@ def page_images_and_rules(page, scale: float) -> tuple[list[BBox], list[BBox]]:
     return images, rules
 
 
-def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray | None = None,
+def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray | Callable[[], np.ndarray] | None = None,
                     gray_scale: float = 1.0) -> TextLayerPage:
     """One PDF page's text layer as lines, with the verdict whether it can stand in for OCR. With
-    the page's image (`gray`, at `gray_scale` × the render), the layer must also cover its text ink."""
+    the page's image (`gray`, at `gray_scale` × the render; a callable is only called when the layer
+    passed every other test), the layer must also cover its text ink."""
     import pypdfium2 as pdfium
 
     started = time.perf_counter()
@@ -361,7 +363,8 @@ def read_text_layer(pdf_path: str, page_index: int, dpi: int, gray: np.ndarray |
         result.lines = group_lines(glyphs, rules)
         result.figures, result.regions = classify_images(images, glyphs, width, height)
         if gray is not None:
-            share = uncovered_text_share(gray, result.lines, result.figures + result.regions, gray_scale)
+            image = gray() if callable(gray) else gray
+            share = uncovered_text_share(image, result.lines, result.figures + result.regions, gray_scale)
             if share > MAX_UNCOVERED_SHARE:
                 result.read_by = OCR
                 result.reason = f"text layer misses {share:.0%} of the page's glyph-sized ink: text drawn as outlines or scanned"

@@ -140,10 +140,9 @@ def _eval_block(args, ground_truths, params, worker, text_layer: bool) -> None:
         with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
             doc, stats, usage = extract_paper(paper, paper_key(paper), worker, params, Path(tmp), int(gt.get("dpi", args.dpi)),
                                               text_layer=text_layer)
-        if text_layer:
-            from_layer = sum(1 for how in usage["read_by"].values() if how == "text_layer")
-            log.info("%s: %d of %d pages read from the text layer, %.3f s/page for the inference stage",
-                     paper.name, from_layer, stats.pages, stats.s_per_page)
+        from_layer = sum(1 for how in usage["read_by"].values() if how == "text_layer")
+        log.info("%s: %d of %d pages read from the text layer, %.3f s/page for the inference stage",
+                 paper.name, from_layer, stats.pages, stats.s_per_page)
         if args.out_dir:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)
             (Path(args.out_dir) / f"{paper.stem}{'.text_layer' if text_layer else ''}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))

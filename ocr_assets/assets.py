@@ -78,6 +78,7 @@ def decoded_frames(
 @dg.asset(partitions_def=papers_partitions, group_name=GROUP, kinds={"python"}, pool="ocr_engine")
 def ocr_structure(
     context: dg.AssetExecutionContext,
+    pages: list[dict],
     decoded_frames: list[dict],
     ocr_engine: OcrEngineResource,
     hardware: HardwareConfig,
@@ -88,15 +89,18 @@ def ocr_structure(
     context.log.info("hardware and runtime parameters:\n" + banner(hw, params))
     worker = ocr_engine.worker(params)
     frames = [Frame(**f) for f in decoded_frames]
-    results, stats, usage = ocr_frames(frames, worker, params)
+    results, stats, usage = ocr_frames(frames, worker, params, [PageRef(**p) for p in pages])
     index = write_structures(results, artifacts.paper_dir("ocr", context.partition_key))
     failures = {r.index: r.error for r in results if r.status != "ok"}
     for page, error in failures.items():
         context.log.warning(f"page {page}: {error}")
     plot = usage_plot_md(usage.pop("samples"))
+    read_by = usage.pop("read_by")
     context.add_output_metadata({
         "engine": worker.spec.name,
         "pages": stats.pages,
+        "pages_from_text_layer": sum(1 for how in read_by.values() if how == "text_layer"),
+        "read_by": dg.MetadataValue.json({str(k): v for k, v in read_by.items()}),
         "failed_pages": len(failures),
         "failures": dg.MetadataValue.json(failures),
         "wall_s": round(stats.wall_s, 3),

@@ -58,7 +58,8 @@ def cmd_extract(args) -> int:
             figures_dir = Path(args.review_dir) / "figures"
         else:
             figures_dir = Path(args.out).parent / "figures" if args.out else None
-        doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi, figures_dir)
+        doc, stats, _ = extract_paper(paper, paper_key(paper), worker, params, work_dir, args.dpi, figures_dir,
+                                      text_layer=not args.no_text_layer)
         if args.review_dir:
             from ocr_assets.frames import read_manifest
             from ocr_assets.review import render_review
@@ -113,24 +114,38 @@ def _ground_truths(gt_dir: Path):
 
 
 def cmd_eval(args) -> int:
-    from ocr_assets.evaluation import overall, score_paper, spec_ground_truth
-    from ocr_assets.pipeline import extract_paper
-
     gt_dir = Path(args.gt_dir) if args.gt_dir else default_gt_dir()
     ground_truths = list(_ground_truths(gt_dir))
     if not ground_truths:
         raise UsageError(f"{gt_dir}: no *.layout_questions.json (or *.gt.md beside its page image) ground truth here")
     params, worker = _runtime(args)
+    # the OCR path scores every page as an image; --text-layer scores born-digital pages read from their layer
+    modes = [False, True] if args.text_layer else [False]
+    for text_layer in modes:
+        if args.text_layer:
+            print(f"== {'text layer where the PDF has one, OCR elsewhere' if text_layer else 'OCR of every page image'} ==")
+        _eval_block(args, ground_truths, params, worker, text_layer)
+    return 0
+
+
+def _eval_block(args, ground_truths, params, worker, text_layer: bool) -> None:
+    from ocr_assets.evaluation import overall, score_paper, spec_ground_truth
+    from ocr_assets.pipeline import extract_paper
+
     scores, names = [], []
     for gt_file, gt, paper in ground_truths:
         if not paper.exists():
             log.warning("%s: source %s not found, skipped", gt_file.name, paper)
             continue
         with tempfile.TemporaryDirectory(prefix="ocr-eval-") as tmp:
-            doc, _, _ = extract_paper(paper, paper_key(paper), worker, params, Path(tmp), int(gt.get("dpi", args.dpi)))
+            doc, stats, usage = extract_paper(paper, paper_key(paper), worker, params, Path(tmp), int(gt.get("dpi", args.dpi)),
+                                              text_layer=text_layer)
+        from_layer = sum(1 for how in usage["read_by"].values() if how == "text_layer")
+        log.info("%s: %d of %d pages read from the text layer, %.3f s/page for the inference stage",
+                 paper.name, from_layer, stats.pages, stats.s_per_page)
         if args.out_dir:
             Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-            (Path(args.out_dir) / f"{paper.stem}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
+            (Path(args.out_dir) / f"{paper.stem}{'.text_layer' if text_layer else ''}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1))
         if not args.as_given:
             gt, changed = spec_ground_truth(gt)
             log.info("%s: ground truth read as the issue defines questions: %s", gt_file.name,
@@ -154,7 +169,6 @@ def cmd_eval(args) -> int:
                       + (f"; {' '.join(miss['edits'])}" if miss["cer"] > 0.05 else ""))
     total = overall(scores)
     print("OVERALL".ljust(52) + "".join(str(total[c]).rjust(17) for c in columns))
-    return 0
 
 
 def cmd_hw(args) -> int:
@@ -184,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--out")
     extract.add_argument("--work-dir", help="keep frames here (default: a temporary folder)")
     extract.add_argument("--figures-dir", help="save figure crops here (default: figures/ beside --out; none on stdout)")
+    extract.add_argument("--no-text-layer", action="store_true", help="OCR every page, even a PDF page with a text layer")
     extract.add_argument("--review-dir", help="also write review.html / review.md for people here")
     engine_options(extract)
     extract.set_defaults(func=cmd_extract)
@@ -197,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="score extraction against *.layout_questions.json ground truth")
     evaluate.add_argument("gt_dir", nargs="?", help="default: ../shared/evaldata/gt beside the repository")
     evaluate.add_argument("--out-dir", help="also write each paper's extracted JSON here")
+    evaluate.add_argument("--text-layer", action="store_true",
+                          help="also score the papers with born-digital pages read from their text layer (a second block)")
     evaluate.add_argument("--details", action="store_true",
                           help="under each paper, the questions that miss a target and the first differences")
     evaluate.add_argument(

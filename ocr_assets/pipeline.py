@@ -24,6 +24,7 @@ from ocr_assets.reading_order import (
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
 from ocr_assets.tables import Table, find_tables, replace_table_lines
+from ocr_assets.text_layer import TEXT_LAYER
 from resources.engines.base import BBox, Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import EnginePool
@@ -207,6 +208,7 @@ def page_entries(frames: list[Frame], results: list[PageResult]) -> list[dict]:
             "dpi": frame.dpi,
             "status": result.status if result else frame.status,
             "error": (result.error if result else None) or frame.error,
+            "read_by": (TEXT_LAYER if structure.engine == TEXT_LAYER else "ocr") if structure else None,
         })
     return entries
 
@@ -217,10 +219,12 @@ def document(paper_key: str, engine: str, frames: list[Frame], results: list[Pag
 
 def extract_paper(
     paper: Path, paper_key: str, worker: EnginePool, params: RuntimeParams, work_dir: Path, pdf_dpi: int,
-    figures_dir: Path | None = None,
+    figures_dir: Path | None = None, text_layer: bool = True,
 ) -> tuple[dict, InferenceStats, dict]:
-    """All four stages in process (the CLI's path; the assets call the same functions one by one)."""
-    frames = decode_paper(paper, work_dir / "frames", params, pdf_dpi)
-    results, stats, usage = ocr_frames(frames, worker, params)
+    """All four stages in process (the CLI's path; the assets call the same functions one by one).
+    `text_layer`: read born-digital PDF pages from their text layer (False: OCR every page)."""
+    refs = enumerate_pages(paper, pdf_dpi=pdf_dpi)
+    frames = write_frames(refs, work_dir / "frames", workers=params.cpu_workers)
+    results, stats, usage = ocr_frames(frames, worker, params, refs if text_layer else None)
     questions = questions_from(results, frames, figures_dir)
     return document(paper_key, worker.spec.name, frames, results, questions), stats, usage

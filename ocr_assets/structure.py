@@ -7,15 +7,23 @@ its render dpi), which is what the output contract promises.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 from ocr_assets.frames import Frame, load_frame
 from ocr_assets.monitoring import ResourceSampler
+from ocr_assets.pages import PageRef
 from ocr_assets.runtime import InferenceStats, PageResult, run_inference
+from ocr_assets.text_layer import OCR, TEXT_LAYER, TextLayerPage, read_text_layer, reads_as_formula
 from resources.engines.base import Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import EnginePool
+
+REGION_PAD_PX = 16  # white paper around an image region, so the detector sees its edges
 
 
 def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
@@ -37,38 +45,129 @@ def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
     )
 
 
+def read_text_layers(refs: list[PageRef], frames: list[Frame]) -> dict[int, TextLayerPage]:
+    """The text layer of every decoded PDF page, with its verdict (checked against the frame's ink);
+    a layer that cannot be read leaves its page to OCR, with the reason."""
+    decoded = {f.index for f in frames if f.status == "ok"}
+    layers = {}
+    for ref in refs:
+        if ref.pdf_page is None or ref.index not in decoded:
+            continue
+        frame = next(f for f in frames if f.index == ref.index)
+
+        def gray(path=frame.path) -> np.ndarray:
+            with Image.open(path) as image:
+                return np.asarray(image.convert("L"))
+
+        try:
+            layers[ref.index] = read_text_layer(ref.file, ref.pdf_page, ref.dpi or 150, gray, frame.scale)
+        except Exception as exc:  # a broken layer costs the page its shortcut, never the page
+            layers[ref.index] = TextLayerPage(0, 0, read_by=OCR, reason=f"text layer not readable: {exc}")
+    return layers
+
+
+def _regions_loader(frame: Frame, boxes: list) -> tuple:
+    """(load, placements) for a page's image regions stacked into one padded image, so the engine
+    is called once per page: placements are (top in the stack, bottom, x and y offset to frame pixels)."""
+    crops, placements, top = [], [], 0
+    for box in boxes:
+        x0, y0, x1, y1 = (int(round(v * frame.scale)) for v in box)
+        crops.append((x0, y0, x1, y1))
+        height = y1 - y0 + 2 * REGION_PAD_PX
+        placements.append((top, top + height, x0 - REGION_PAD_PX, y0 - REGION_PAD_PX - top))
+        top += height
+    width = max(x1 - x0 for x0, _, x1, _ in crops) + 2 * REGION_PAD_PX
+
+    def load() -> np.ndarray:
+        page = load_frame(frame)
+        stack = np.full((top, width, 3), 255, dtype=np.uint8)
+        for (x0, y0, x1, y1), (row, *_) in zip(crops, placements):
+            crop = page[y0:y1, x0:x1]
+            stack[row + REGION_PAD_PX: row + REGION_PAD_PX + crop.shape[0], REGION_PAD_PX: REGION_PAD_PX + crop.shape[1]] = crop
+        return stack
+
+    return load, placements
+
+
 def ocr_frames(
-    frames: list[Frame], worker: EnginePool, params: RuntimeParams
+    frames: list[Frame], worker: EnginePool, params: RuntimeParams, refs: list[PageRef] | None = None
 ) -> tuple[list[PageResult], InferenceStats, dict]:
-    """Run every decodable frame through the engine; frames that failed to decode stay failed."""
-    readable = [f for f in frames if f.status == "ok"]
+    """Run every decodable frame through the engine; frames that failed to decode stay failed.
+
+    With `refs`, a PDF page whose text layer holds its text is read from the layer instead, and
+    only its images go to the engine; `usage["read_by"]` says per page which way and why."""
+    started = time.perf_counter()
+    layers = read_text_layers(refs, frames) if refs else {}
+    from_layer = {index: layer for index, layer in layers.items() if layer.read_by == TEXT_LAYER}
+    readable = [f for f in frames if f.status == "ok" and f.index not in from_layer]
+    frame_by_index = {f.index: f for f in frames}
+    # a page's image regions go to the engine as one stack, under the page's index negated
+    regions = {-index: _regions_loader(frame_by_index[index], layer.regions) for index, layer in from_layer.items() if layer.regions}
     done = [0]
 
-    def predict(batch):
-        structures = worker.predict(batch)
-        done[0] += len(batch)
-        return structures
+    def counted(predict):
+        def run(batch):
+            structures = predict(batch)
+            done[0] += len(batch)
+            return structures
+        return run
+
+    def infer(items, predict):
+        return run_inference(items, counted(predict), batch_size=params.det_batch_size, prefetch_depth=params.prefetch_depth,
+                             decode_workers=params.cpu_workers, free_cache=worker.free_cache, engines=worker.instances)
 
     with ResourceSampler(progress=lambda: done[0]) as sampler:
-        results, stats = run_inference(
-            [(f.index, lambda f=f: load_frame(f)) for f in readable],
-            predict,
-            batch_size=params.det_batch_size,
-            prefetch_depth=params.prefetch_depth,
-            decode_workers=params.cpu_workers,
-            free_cache=worker.free_cache,
-            engines=worker.instances,
-        )
+        results, stats = infer([(f.index, lambda f=f: load_frame(f)) for f in readable], worker.predict)
+        if regions:  # image regions need text only: the engine skips its layout model for them
+            region_results, region_stats = infer([(stack_id, load) for stack_id, (load, _) in regions.items()],
+                                                 getattr(worker, "predict_text", worker.predict))
+            results += region_results
+            stats.engine_busy_s += region_stats.engine_busy_s
+            stats.batch_sizes += region_stats.batch_sizes
+    stats.wall_s = time.perf_counter() - started  # reading the text layers included
     by_index = {r.index: r for r in results}
     scale = {f.index: f.scale for f in frames}
+    for index, layer in from_layer.items():
+        by_index[index] = _text_layer_result(index, layer, frame_by_index[index], regions, by_index)
     ordered = []
     for frame in frames:
         result = by_index.get(frame.index) or PageResult(frame.index, "failed", error=frame.error)
         if result.structure is not None:
             result.structure = to_source_pixels(result.structure, scale[frame.index])
         ordered.append(result)
+    stats.pages = len(frames)
     stats.failed = sum(1 for r in ordered if r.status != "ok")
-    return ordered, stats, sampler.summary() | {"samples": sampler.samples}
+    read_by = {i: TEXT_LAYER if i in from_layer else f"{OCR}: {layers[i].reason}" if i in layers else OCR
+               for i in (f.index for f in frames)}
+    return ordered, stats, sampler.summary() | {"samples": sampler.samples, "read_by": read_by}
+
+
+def _text_layer_result(index: int, layer: TextLayerPage, frame: Frame, regions: dict, by_index: dict) -> PageResult:
+    """A text-layer page as the engine would give it, in frame pixels: the layer's lines, plus the
+    formulas the engine read in the page's image regions; a region that reads as no formula is a
+    figure; regions the engine failed on are noted, not fatal."""
+    lines = [TextLine(l.text, tuple(v * frame.scale for v in l.bbox), l.confidence) for l in layer.lines]
+    blocks = [Block(b.label, tuple(v * frame.scale for v in b.bbox), b.score) for b in layer.blocks()]
+    error = None
+    if -index in regions:
+        result = by_index.pop(-index, None)
+        placements = regions[-index][1]
+        read = [[] for _ in placements]
+        if result is None or result.structure is None:
+            error = f"{len(layer.regions)} image region(s) in text lines not OCR'd: {result.error if result else 'no result'}"
+        else:
+            for line in result.structure.lines:
+                middle = (line.y0 + line.y1) / 2
+                at = next((k for k, p in enumerate(placements) if p[0] <= middle < p[1]), len(placements) - 1)
+                dx, dy = placements[at][2:]
+                read[at].append(TextLine(line.text, (line.x0 + dx, line.y0 + dy, line.x1 + dx, line.y1 + dy), line.confidence))
+        for box, found in zip(layer.regions, read):
+            if reads_as_formula(found):
+                lines += found
+            else:
+                blocks.append(Block("figure", tuple(v * frame.scale for v in box), 1.0))
+    structure = PageStructure(frame.width, frame.height, lines, blocks, TEXT_LAYER, layer.elapsed_s)
+    return PageResult(index, "ok", structure, error)
 
 
 def write_structures(results: list[PageResult], out_dir: Path) -> list[dict]:

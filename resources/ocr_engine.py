@@ -117,6 +117,10 @@ class InferenceWorker:
     def predict(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
         return self._call(lambda engine, f: engine.predict(f), list(frames))
 
+    def predict_text(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+        """Text lines only where the engine can skip its layout model (else its full predict)."""
+        return self._call(lambda engine, f: getattr(engine, "predict_text", engine.predict)(f), list(frames))
+
     def free_cache(self) -> None:
         self._call(lambda engine: getattr(engine, "free_cache", lambda: None)())
 
@@ -144,6 +148,13 @@ class EnginePool:
         worker = self._idle.get()
         try:
             return worker.predict(frames)
+        finally:
+            self._idle.put(worker)
+
+    def predict_text(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+        worker = self._idle.get()
+        try:
+            return worker.predict_text(frames)
         finally:
             self._idle.put(worker)
 

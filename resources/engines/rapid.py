@@ -99,12 +99,18 @@ class RapidEngine:
         # RapidOCR has no multi-image batch; pages run one by one, lines within a page are batched.
         return [self._predict_one(frame) for frame in frames]
 
-    def _predict_one(self, rgb: np.ndarray) -> PageStructure:
+    def predict_text(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+        """Text lines only, no layout model (≈1 s even on a small image): for image regions of text-layer pages."""
+        if self._ocr is None:
+            raise RuntimeError("RapidEngine.predict_text() before load()")
+        return [self._predict_one(frame, with_layout=False) for frame in frames]
+
+    def _predict_one(self, rgb: np.ndarray, with_layout: bool = True) -> PageStructure:
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
         started = time.perf_counter()
         try:
             result = self._ocr(bgr)
-            layout = self._layout(bgr) if self._layout is not None else None
+            layout = self._layout(bgr) if self._layout is not None and with_layout else None
         except Exception as exc:
             if is_onnx_oom(exc):
                 raise OutOfMemory(str(exc)) from exc

@@ -1,8 +1,23 @@
+import random
+
 import cv2
 import numpy as np
+import pytest
 
-from ocr_assets.blanks import BLANK, find_blanks
+from ocr_assets.blanks import BLANK, find_blanks, place_blanks
 from resources.engines.base import TextLine
+
+
+def ink_glyphs(gray: np.ndarray, box: tuple, em: float | None = None) -> None:
+    """Glyph-like ink inside a text box (what an OCR box stands over on a real page): one small square
+    with a cross per character, a gap between characters."""
+    x0, y0, x1, y1 = (int(v) for v in box)
+    em = em or (y1 - y0)
+    x = x0
+    while x + em * 0.6 <= x1:
+        cv2.rectangle(gray, (int(x + 2), y0 + 2), (int(x + em - 3), y1 - 2), 0, 1)
+        cv2.line(gray, (int(x + 2), (y0 + y1) // 2), (int(x + em - 3), (y0 + y1) // 2), 0, 1)
+        x += em
 
 
 def test_blank_on_a_row_is_found_but_underlined_text_and_table_rules_are_not():
@@ -12,6 +27,8 @@ def test_blank_on_a_row_is_found_but_underlined_text_and_table_rules_are_not():
         TextLine("。", (700, 100, 730, 130), 0.99),
         TextLine("画线的句子", (100, 300, 400, 330), 0.99),
     ]
+    for text_line in lines:
+        ink_glyphs(gray, text_line.bbox)
     cv2.line(gray, (520, 129), (690, 129), 0, 2)  # the blank between the two pieces of text
     cv2.line(gray, (100, 334), (400, 334), 0, 2)  # an underlined sentence
     for y in (500, 560, 620):  # table rules
@@ -26,6 +43,8 @@ def test_a_fraction_bar_is_not_a_blank():
     gray = np.full((400, 1240), 255, dtype=np.uint8)
     lines = [TextLine("设", (100, 120, 140, 150), 0.99), TextLine("1", (300, 80, 320, 108), 0.99),
              TextLine("|z-z1|²", (240, 116, 380, 146), 0.99)]
+    for text_line in lines:
+        ink_glyphs(gray, text_line.bbox)
     cv2.line(gray, (230, 112), (390, 112), 0, 2)
     assert find_blanks(gray, lines) == []
 

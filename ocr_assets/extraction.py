@@ -87,7 +87,7 @@ PART_HEADING = re.compile(
 )
 # Words that give a numbered preamble line away as an instruction to candidates.
 INSTRUCTION_WORDS = re.compile(both_scripts(r"答题卡|答题纸|试题卷|监考|考试结束|考生|作答|准考证|铅笔|签字笔|草稿纸"))
-MULTIPLE_CHOICE_WORDS = re.compile(both_scripts(r"多选|不定项|多项"))
+MULTIPLE_CHOICE_WORDS = re.compile(both_scripts(r"多选|不定项|多项|多重选择"))  # 多重選擇題: Taiwan's name
 LATIN_WORD_EDGE = re.compile(r"[A-Za-z0-9]")
 
 
@@ -599,7 +599,7 @@ def _restarts_options(draft: _Draft, text: str, labels: list[tuple[int, int, str
     if not options or not options[0].mid_line or draft.has_sub_questions():
         return False
     fresh = find_option_labels(text, "A")
-    return bool(fresh) and fresh[0][2] == "A" and not text[: fresh[0][0]].strip() and len(fresh) >= len(labels)
+    return bool(fresh) and fresh[0][2] == "A" and not text[: fresh[0][0]].strip() and len(fresh) > len(labels)
 
 
 def _fold_options_into_stem(draft: _Draft) -> None:

@@ -80,9 +80,9 @@ STATED_SCORE = re.compile(both_scripts(r"[（(]\s*(?:本小?题)?\s*(?:满分)?\
 PER_BLANK_SCORE = re.compile(r"每\s*空\s*(?:格\s*)?(\d+(?:\.\d+)?)\s*分")  # 填空题（每空1分）: a question scores N per blank
 BLANK = re.compile(r"_{2,}|＿{2,}|[（(]\s*[)）]")
 NOTICE_HEADING = re.compile(both_scripts(r"注\s*意\s*事\s*项|考生须知|答题须知"))
-# A part of the paper above its sections: 听力部分（40分）, 笔试部分, 第Ⅰ卷（选择题）, 第二部分 非选择题
+# A part of the paper above its sections: 听力部分（40分）, 笔试部分, 第Ⅰ卷（选择题）, 第二部分 非选择题, 第壹部分：選擇題
 PART_HEADING = re.compile(
-    rf"^\s*(?:第\s*[{CHINESE_NUMERALS}{FORMAL_NUMERALS}ⅠⅡⅢ1-9]\s*(?:部分|卷)\s*(?:[（(][^)）]{{0,12}}[)）])?\s*[\u4e00-\u9fff]{{0,6}}"
+    rf"^\s*(?:第\s*[{CHINESE_NUMERALS}{FORMAL_NUMERALS}ⅠⅡⅢ1-9]\s*(?:部分|卷)\s*[：:]?\s*(?:[（(][^)）]{{0,12}}[)）])?\s*[\u4e00-\u9fff]{{0,6}}"
     r"|[\u4e00-\u9fff]{2,4}部分)\s*(?:[（(][^)）]{0,12}[)）])?\s*$"
 )
 # Words that give a numbered preamble line away as an instruction to candidates.
@@ -190,7 +190,7 @@ def section_kind(name: str) -> str | None:
     name = to_simplified(name)
     if MULTIPLE_CHOICE_WORDS.search(name):
         return "multiple_choice"
-    if "选择" in name and "非选择" not in name:
+    if ("选择" in name and "非选择" not in name) or "单选" in name:  # 單選題 / 单选题
         return "single_choice"
     if "填空" in name or "选填" in name:
         return "fill_blank"

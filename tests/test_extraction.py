@@ -691,7 +691,11 @@ def test_traditional_chinese_headings_numbers_and_scores():
     assert (section.name, section.default_score, section.kind) == ("一、單一選擇題", 3.0, "single_choice")
     assert parse_section_heading("二、多選題（每題答對得5分）").kind == "multiple_choice"
     assert parse_section_heading("壹、選擇題").name == "壹、選擇題"
+    assert parse_section_heading("一、單選題").kind == parse_section_heading("一、单选题").kind == "single_choice"
     assert parse_question_start("第1題 下列何者正確？") == (1, "下列何者正確？")
+    from ocr_assets.extraction import PART_HEADING
+
+    assert all(PART_HEADING.match(t) for t in ("第壹部分：選擇題（佔80分）", "第二部分：非選擇題"))
     assert parse_question_start("第十二題：某") == (12, "某")
     questions = extract(["注意事項：", "1. 請用2B鉛筆在答題卡上作答。", "一、填空題（每空2分）",
                          "1. 水的化學式為______，沸點為______。", "2. 計算（6分）", "（1）1+1=______"])

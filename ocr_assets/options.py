@@ -18,6 +18,7 @@ OPTION_LABEL = re.compile(
     rf"[（(]\s*([{OPTION_LABELS}Ａ-Ｈ])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、])"
 )
 STRONG, WEAK = 2, 1  # how well a label is placed: after a space or a mark, or glued to a word
+CLOSING_MARKS = "）)？?：:。；;」』"  # what a stem ends with before its options run on in the same line
 
 
 def next_label(label: str) -> str:
@@ -73,10 +74,18 @@ def _strength(c: _Candidate, expected: str, first: bool) -> int | None:
         # after A and B ("c.ln|x-y|>0")
         ok = (not first and c.before.isspace()) or (c.at_line_start and expected != "A")
         return STRONG if ok else None
-    if first:
-        return STRONG if c.at_line_start or c.before.isspace() else None
+    if first and (c.at_line_start or c.before.isspace() or c.before in CLOSING_MARKS):
+        return STRONG  # "（　）A．甲 B．乙": after the answer bracket or the question mark
+    if first:  # options open on a fresh start; continued, a label may be glued to the option before it
+        return WEAK if expected != "A" and c.before.isalnum() else None
     # glued to a Latin word it may be a formula ("NaB."), but the label due is taken: "C. Sn=2n²-8nD. …"
     return WEAK if c.before.isascii() and c.before.isalpha() else STRONG
+
+
+def _after_closing_mark(text: str, c: _Candidate) -> bool:
+    """The label follows the end of a stem ("何者錯誤？ A．", "（　）A．"), spaces aside."""
+    before = text[: c.start].rstrip()
+    return bool(before) and before[-1] in CLOSING_MARKS
 
 
 def find_option_labels(text: str, expected: str) -> list[tuple[int, int, str]]:
@@ -102,6 +111,7 @@ def find_option_labels(text: str, expected: str) -> list[tuple[int, int, str]]:
         return chosen
 
     run = [candidates[j] for j in best(0, expected, True)[1]]
-    if len(run) == 1 and not run[0].at_line_start and not run[0].bracketed:
-        return []  # one A. in mid-line is a word in a sentence, not an option row
+    if len(run) == 1 and not run[0].at_line_start and not run[0].bracketed and not _after_closing_mark(text, run[0]):
+        if expected == "A" or (run[0].before.isascii() and run[0].before.isalnum()):
+            return []  # one A. in mid-line is a word in a sentence ("NaC." a formula), not an option row
     return [(c.start, c.end, c.label) for c in run]

@@ -593,14 +593,19 @@ def _units(text: str) -> float:
     return sum(0.5 if ch.isascii() else 1.0 for ch in text)
 
 
-UNBREAKABLE = re.compile(r"[（(][A-E][)）]|[A-Za-z0-9.=+\-/²>()]+|.")  # a label, a Latin or formula run, a character
+UNBREAKABLE = re.compile(r"[（(][A-E][)）]|[A-E][.．]|[A-Za-z0-9.=+\-/²>()]+|.")  # label, Latin run, character
 
 
-def _wrap(text: str, width: float) -> list[str]:
-    """Break text into lines of at most `width` character widths where a typesetter may break a line: between
-    Chinese characters, never inside a label or a Latin word or formula (Unicode line breaking, UAX #14)."""
+def _tokens(*pieces: str) -> list[str]:
+    """Where a typesetter may not break a line: inside a label ("(A)", "A．"), a Latin word or a formula
+    (Unicode line breaking, UAX #14). Each piece is cut on its own, so a label glued to text stays whole."""
+    return [token for piece in pieces for token in UNBREAKABLE.findall(piece)]
+
+
+def _wrap(tokens: list[str], width: float) -> list[str]:
+    """Lines of at most `width` character widths, broken between tokens only."""
     lines, current = [], ""
-    for token in UNBREAKABLE.findall(text):
+    for token in tokens:
         if current.strip() and _units(current + token) > width:
             lines.append(current)
             current = ""
@@ -616,6 +621,8 @@ def taiwan_choice_section(seed: int) -> tuple[list[str], list[dict]]:
     points = rng.choice([2, 3, 4, 5])
     heading = f"{'二' if multiple else '一'}、{rng.choice(['多選題', '多重選擇題']) if multiple else rng.choice(['單選題', '單一選擇題', '選擇題'])}（每題{points}分，共{points * 5}分）"
     fullwidth = rng.random() < 0.4
+    # how labels are printed: Taiwan's (A) / （A）, or a mainland paper's A． / A. run inline (own stream of draws)
+    label_form = random.Random(f"labels-{seed}").choice(["paren", "paren", "paren", "A．", "A."])
     width = rng.uniform(16, 38)
     lines, expected = [heading], []
     for number in range(1, rng.randint(3, 6) + 1):
@@ -630,17 +637,25 @@ def taiwan_choice_section(seed: int) -> tuple[list[str], list[dict]]:
             words = [rng.choice(TRADITIONAL_WORDS + FORMULA_WORDS) for _ in range(rng.randint(1, 3))]
             options.append("".join(words))
         separator = rng.choice(["", " ", "　", "  "])
-        printed = [(f"（{label}）" if fullwidth else f"({label})") + text for label, text in zip(labels, options)]
+        if label_form == "paren":
+            marks = [f"（{label}）" if fullwidth else f"({label})" for label in labels]
+        else:  # bare labels stand after a space or the stem's closing mark, glued only between options
+            marks = [f"{label}{label_form[1]}" for label in labels]
+        printed = [_tokens(mark) + _tokens(text) for mark, text in zip(marks, options)]
+
+        def run_on(items: list[list[str]], between: str) -> list[str]:
+            return [token for i, item in enumerate(items) for token in ([between] if i and between else []) + item]
         layout = rng.choice(["inline", "inline", "own_line", "per_line", "pairs"])
         if layout == "inline":  # the options run on after the stem
-            body = _wrap(f"{number}. {stem}{rng.choice(['', ' '])}" + separator.join(printed), width)
+            gap = rng.choice(["", " "]) if label_form == "paren" or stem[-1] in "？）" else " "
+            body = _wrap(_tokens(f"{number}. {stem}{gap}") + run_on(printed, separator), width)
         elif layout == "own_line":  # the stem on its own, the options inline under it
-            body = _wrap(f"{number}. {stem}", width) + _wrap(separator.join(printed), width)
+            body = _wrap(_tokens(f"{number}. {stem}"), width) + _wrap(run_on(printed, separator), width)
         elif layout == "per_line":
-            body = _wrap(f"{number}. {stem}", width) + [p for option in printed for p in _wrap(option, width)]
+            body = _wrap(_tokens(f"{number}. {stem}"), width) + [p for option in printed for p in _wrap(option, width)]
         else:
-            body = _wrap(f"{number}. {stem}", width)
-            body += [p for i in range(0, count, 2) for p in _wrap("　".join(printed[i:i + 2]), width)]
+            body = _wrap(_tokens(f"{number}. {stem}"), width)
+            body += [p for i in range(0, count, 2) for p in _wrap(run_on(printed[i:i + 2], "　"), width)]
         lines += body
         expected.append({"number": str(number), "stem": stem, "options": list(zip(labels, options)),
                          "type": "multiple_choice" if multiple else "single_choice", "score": float(points)})

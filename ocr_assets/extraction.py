@@ -20,10 +20,11 @@ FORMAL_NUMERALS = "壹贰貳叁参參肆伍陆陸柒捌玖拾"  # 壹、選擇�
 
 # Traditional forms of the characters the patterns below are written in: Taiwan and Hong Kong papers print
 # 一、單一選擇題（每題3分）, 第1題, 注意事項; both_scripts() lets one pattern match either script.
-TRADITIONAL = dict(zip(
-    "题选择单项计实验阅读运写听积综应录断达对话词汇语转换须试监结准证铅笔签纸满为论图简组从参与评详点则问说个两时间总号级学务书现诗应空题",
-    "題選擇單項計實驗閱讀運寫聽積綜應錄斷達對話詞彙語轉換須試監結準證鉛筆簽紙滿為論圖簡組從參與評詳點則問說個兩時間總號級學務書現詩應空題",
-))
+TRADITIONAL = dict((  # pairs of simplified and traditional forms
+    "题題 选選 择擇 单單 项項 计計 实實 验驗 阅閱 读讀 运運 写寫 听聽 积積 综綜 应應 录錄 断斷 达達 对對 话話 词詞 汇彙 语語 "
+    "转轉 换換 须須 试試 监監 结結 准準 证證 铅鉛 笔筆 签簽 纸紙 满滿 为為 论論 图圖 简簡 组組 从從 参參 与與 评評 详詳 "
+    "点點 则則 问問 说說 个個 两兩 时時 间間 总總 号號 级級 学學 务務 书書 现現 诗詩"
+).split())
 SIMPLIFIED = {traditional: simplified for simplified, traditional in TRADITIONAL.items() if traditional != simplified}
 
 

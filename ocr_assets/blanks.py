@@ -18,6 +18,7 @@ from ocr_assets.figures import INK_THRESHOLD
 from resources.engines.base import TextLine, boxes_overlap, median_height
 
 BLANK = "______"
+READ_BLANK = re.compile(r"_{2,}|＿{2,}")
 MIN_BLANK_LENGTH = 2.0  # in median text-line heights
 MAX_STROKE = 5  # px: an underline is thin
 
@@ -106,7 +107,8 @@ def place_blanks(lines: list[TextLine], spaces: list[TextLine]) -> list[TextLine
             alone.append(space)
         else:
             inside.setdefault(host, []).append(space)
-    placed = [_with_blanks(line, inside[i]) if i in inside else line for i, line in enumerate(lines)]
+    placed = [_with_blanks(line, inside[i]) if i in inside and not READ_BLANK.search(line.text) else line
+              for i, line in enumerate(lines)]  # where the OCR read the underline itself, its reading stands
     return placed + alone
 
 

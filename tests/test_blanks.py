@@ -163,3 +163,10 @@ def test_generated_fill_in_rows_keep_every_blank_and_no_rule_that_is_not_one(see
 def test_held_out_fill_in_pages():
     outcomes = [_blank_outcome(seed) for seed in HELD_OUT_SEEDS]
     assert sum(all(o) for o in outcomes) / len(outcomes) >= 0.95, outcomes
+
+
+def test_a_blank_the_ocr_read_itself_is_not_doubled():
+    line = TextLine("合___厘米", (100, 100, 400, 130), 0.99)
+    blank = TextLine(BLANK, (160, 100, 260, 130), 1.0)
+    assert [l.text for l in place_blanks([line], [blank])] == ["合___厘米"]
+    assert [l.text for l in place_blanks([TextLine("合厘米", line.bbox, 0.99)], [blank])] == ["合______厘米"]

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 OPTION_LABELS = "ABCDEFGH"
-# A, A., A．, A、 or (A) / （A） / （Ａ）; where it may stand is decided below.
+# A, A., A．, A、 or (A) / （A） / （Ａ）; where it may stand is decided below. A traditional-Chinese font
+# centres the full-width "．", and OCR reads "A．" printed in it as "A·".
 OPTION_LABEL = re.compile(
-    rf"[（(]\s*([{OPTION_LABELS}Ａ-Ｈ])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、])"
+    rf"[（(]\s*([{OPTION_LABELS}Ａ-Ｈ])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、·•])"
 )
 STRONG, WEAK = 2, 1  # how well a label is placed: after a space or a mark, or glued to a word
 CLOSING_MARKS = "）)？?：:。；;」』"  # what a stem ends with before its options run on in the same line
@@ -43,6 +44,8 @@ def _candidates(text: str) -> list[_Candidate]:
     found = []
     for match in OPTION_LABEL.finditer(text):
         raw = match.group(1) or match.group(2)
+        if match.group(3) in ("·", "•") and raw.islower():
+            continue  # "a·b" is a product, not an option
         start, end = match.span()
         after = text[end:end + 1]
         found.append(_Candidate(

@@ -701,6 +701,14 @@ def test_a_reference_to_an_option_in_the_stem_or_a_formula_is_not_a_label():
     assert third.stem == "圖(A)為甲，圖(B)為乙，何者正確？" and len(third.options) == 4
 
 
+def test_a_centred_full_width_dot_read_as_a_middle_dot_still_ends_a_label():
+    # a traditional-Chinese font centres "．": RapidOCR reads "A．質量守恆" as "A·質量守恆"
+    first, second = extract(["1. 何者錯誤？", "A·質量守恆", "B·2x-3 C·f(x)>0", "D·過濾分離",
+                             "2. 何者正確？A·可導", "電 B·甲物質 C·CuSO4·5H2O D·a·b"])
+    assert [(o.label, o.text) for o in first.options] == [("A", "質量守恆"), ("B", "2x-3"), ("C", "f(x)>0"), ("D", "過濾分離")]
+    assert [(o.label, o.text) for o in second.options] == [("A", "可導電"), ("B", "甲物質"), ("C", "CuSO4·5H2O"), ("D", "a·b")]
+
+
 def test_traditional_chinese_headings_numbers_and_scores():
     section = parse_section_heading("一、單一選擇題（每題3分，共60分）")
     assert (section.name, section.default_score, section.kind) == ("一、單一選擇題", 3.0, "single_choice")

@@ -39,7 +39,9 @@ def find_blanks(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
     blanks = []
     for x0, y0, x1, y1 in segments:
         seg = (x0, y0, x1, y1)
-        if _is_table_rule(seg, segments, line_height) or _has_ink_above(ink, seg, line_height) or _is_fraction_bar(seg, lines, line_height):
+        if _is_table_rule(seg, segments, line_height) or _has_ink_above(ink, seg, line_height):
+            continue
+        if _is_fraction_bar(seg, lines, line_height):
             continue
         if not _on_a_text_row((x0, y1), lines, line_height):
             continue

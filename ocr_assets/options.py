@@ -68,8 +68,6 @@ def _strength(c: _Candidate, expected: str, first: bool) -> int | None:
         glued = c.before.isalnum()  # "圖(A)" names a panel, "P(A)" / "f(B)" is a formula
         if first and expected == "A" and glued and not c.at_line_start:
             return None  # options open after a space or a mark ("何者正確？(A)…"), never glued to a word
-        if glued and c.before.isascii() and c.before.isalpha() and expected == "A":
-            return None
         return WEAK if glued else STRONG  # glued to the text of a wrapped option: "過濾分離(C)…"
     if c.names_things:
         return None

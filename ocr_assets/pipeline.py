@@ -54,7 +54,8 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         figures = [box for box in figures if box not in page_logos]
         body, _ = split_figure_text(split_figure_text(s.lines, page_logos)[0], figures)
         answer_spaces = [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
-        body = place_blanks(drop_misread_boxes(body, [b for b in answer_spaces if b.text.startswith(ANSWER_BOX)]), answer_spaces)
+        body = drop_misread_boxes(body, [b for b in answer_spaces if b.text.startswith(ANSWER_BOX)])
+        body = place_blanks(body, answer_spaces)  # a blank the OCR read across goes into that line's text
         body = replace_table_lines(body, tables)
         on_later_page = titles if result is not done[0] else []
         body = [line for line in body if not is_running_header(line, s.height, running, on_later_page)]

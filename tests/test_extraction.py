@@ -619,7 +619,8 @@ def taiwan_choice_section(seed: int) -> tuple[list[str], list[dict]]:
     rng = random.Random(seed)
     multiple = rng.random() < 0.4
     points = rng.choice([2, 3, 4, 5])
-    heading = f"{'二' if multiple else '一'}、{rng.choice(['多選題', '多重選擇題']) if multiple else rng.choice(['單選題', '單一選擇題', '選擇題'])}（每題{points}分，共{points * 5}分）"
+    title = rng.choice(["多選題", "多重選擇題"]) if multiple else rng.choice(["單選題", "單一選擇題", "選擇題"])
+    heading = f"{'二' if multiple else '一'}、{title}（每題{points}分，共{points * 5}分）"
     fullwidth = rng.random() < 0.4
     # how labels are printed: Taiwan's (A) / （A）, or a mainland paper's A． / A. run inline (own stream of draws)
     label_form = random.Random(f"labels-{seed}").choice(["paren", "paren", "paren", "A．", "A."])

@@ -684,8 +684,9 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
 
 
 def per_blank_score(section: Section | None, kind: str, stem: str, sub_texts: list[str]) -> float | None:
-    """每空N分 (said by the question itself, else by its section) times the blanks a fill-in question has."""
-    if kind != "fill_blank":
+    """每空N分 (said by the question itself, else by its section) times the blanks the question has: a
+    fill-in question, or one with blanks in a section scored per blank (三、实验探究题（每空1分）)."""
+    if kind.endswith("_choice"):
         return None
     own = PER_BLANK_SCORE.search(stem)
     points = float(own.group(1)) if own else (section.per_blank if section is not None else None)

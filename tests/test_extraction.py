@@ -729,5 +729,10 @@ def test_traditional_chinese_headings_numbers_and_scores():
 def test_each_blank_scores_what_the_section_says_each_blank_is_worth():
     questions = extract(["二、填空题（每空1分，共6分）", "7. 在-5、0、3这三个数中，______最大，______最小。",
                          "8. 一个正方形的周长是______厘米。", "9. 填空（每空2分）：（1）______（2）______（3）______",
-                         "三、解答题", "10. 计算______"])
-    assert [q.score for q in questions] == [2.0, 1.0, 6.0, None]  # a solving question has no per-blank score
+                         "三、解答题", "10. 计算______",
+                         "四、实验探究题（每空1分，共3分）", "11. 实验室制取氧气。", "（1）仪器a的名称是______。",
+                         "（2）反应的化学方程式为______，收集方法是______。",
+                         "五、选择题（每空2分）", "12. 下列属于纯净物的是______", "A. 空气 B. 水"])
+    # a solving question has no per-blank score unless its section says so; a choice scores as a choice
+    assert [q.score for q in questions] == [2.0, 1.0, 6.0, None, 3.0, None]
+    assert questions[4].type == "free_response"

@@ -41,12 +41,31 @@ def find_blanks(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
         seg = (x0, y0, x1, y1)
         if _is_table_rule(seg, segments, line_height) or _has_ink_above(ink, seg, line_height):
             continue
-        if _is_fraction_bar(seg, lines, line_height):
-            continue
         if not _on_a_text_row((x0, y1), lines, line_height):
             continue
+        x0, x1 = _under_empty_paper(ink, seg, line_height)
         blanks.append(TextLine(BLANK, (x0, y1 - line_height, x1, y1), 1.0))
     return blanks
+
+
+def _ink_columns_above(ink: np.ndarray, seg, line_height) -> tuple[np.ndarray, int]:
+    """Per column of the stroke (less a margin at each end): is there ink where its row's glyphs stand?"""
+    x0, y0, x1, _ = seg
+    margin = int(0.1 * line_height)  # the glyphs beside the blank's ends
+    top, bottom = int(max(0, y0 - INK_ABOVE_BAND[0] * line_height)), int(max(0, y0 - INK_ABOVE_BAND[1] * line_height))
+    return ink[top:bottom, int(x0) + margin: int(x1) - margin].any(axis=0), int(x0) + margin
+
+
+def _under_empty_paper(ink: np.ndarray, seg, line_height) -> tuple[float, float]:
+    """The stroke's ends moved in to where the paper above it is empty: the bottom stroke of the glyph
+    before a blank often runs into the line ("是______")."""
+    columns, first = _ink_columns_above(ink, seg, line_height)
+    empty = np.flatnonzero(~columns)
+    if empty.size == 0 or empty.size == columns.size:
+        return seg[0], seg[2]
+    x0 = seg[0] if columns[0] == 0 else float(first + empty[0])
+    x1 = seg[2] if columns[-1] == 0 else float(first + empty[-1] + 1)
+    return x0, x1
 
 
 def _is_table_rule(seg, segments, line_height) -> bool:
@@ -66,29 +85,17 @@ INK_ABOVE_SHARE = 0.3  # of the stroke's columns
 
 
 def _has_ink_above(ink: np.ndarray, seg, line_height) -> bool:
-    """Printed words over the stroke make it an underlined sentence, a numerator makes it a fraction bar;
-    a blank has empty paper above it. Decided on the ink, not on OCR boxes: a line the OCR read across the
-    blank ("合______厘米" read as "合厘米") has a box over it but no ink."""
-    x0, y0, x1, _ = seg
-    margin = 0.1 * line_height  # the glyphs beside the blank's ends
-    top, bottom = int(max(0, y0 - INK_ABOVE_BAND[0] * line_height)), int(max(0, y0 - INK_ABOVE_BAND[1] * line_height))
-    band = ink[top:bottom, int(x0 + margin): int(x1 - margin)]
-    if band.size == 0:
+    """Printed words over the stroke make it an underlined sentence, a numerator centred over it a fraction
+    bar (even one a fifth of its width: "20" over "12×20+1×14+16×4"); a blank has empty paper above it, but
+    for the end of a glyph whose stroke runs into the line ("是______"). Decided on the ink, not on OCR
+    boxes: a line the OCR read across the blank ("合______厘米" read as "合厘米") has a box over it, no ink."""
+    columns, _ = _ink_columns_above(ink, seg, line_height)
+    if columns.size == 0:
         return False
-    return float(band.any(axis=0).mean()) > INK_ABOVE_SHARE
-
-
-def _is_fraction_bar(seg, lines, line_height) -> bool:
-    """A numerator read right above the bar and a denominator right under it, both centred on it and no
-    wider than it (a numerator narrower than the bar leaves too little ink above for _has_ink_above)."""
-    x0, y0, x1, y1 = seg
-
-    def centred(line: TextLine) -> bool:
-        return x0 <= (line.x0 + line.x1) / 2 <= x1 and line.x1 - line.x0 <= 1.5 * (x1 - x0)
-
-    numerator = any(centred(l) and -0.5 * line_height <= l.y1 - y0 <= 0.2 * line_height for l in lines)
-    denominator = any(centred(l) and -0.2 * line_height <= l.y0 - y1 <= 0.5 * line_height for l in lines)
-    return numerator and denominator
+    if float(columns.mean()) > INK_ABOVE_SHARE:
+        return True
+    quarter = len(columns) // 4
+    return bool(columns[quarter: len(columns) - quarter].any() and not columns[:quarter].any() and not columns[-quarter:].any())
 
 
 def _on_a_text_row(point, lines, line_height) -> bool:

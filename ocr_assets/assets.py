@@ -15,7 +15,7 @@ from ocr_assets.monitoring import usage_plot_md
 from ocr_assets.pages import DEFAULT_PDF_DPI, PageRef, enumerate_pages
 from ocr_assets.partitions import papers_partitions
 from ocr_assets.pipeline import page_entries, questions_from
-from ocr_assets.review import render_review
+from ocr_assets.review import markdown_text, render_review
 from ocr_assets.structure import ocr_frames, read_structures, write_structures
 from resources import ocr_engine as engine_module
 from resources.drop_folder import DropFolder
@@ -149,7 +149,7 @@ def exam_questions(
     )
     preview = "\n".join(
         f"| {q['number']} | {q['type']} | {q['score'] if q['score'] is not None else ''} | "
-        f"{q['stem'][:60].replace('|', '/')} | {len(q['options'])} | {len(q['sub_questions'])} |"
+        f"{markdown_text(q['stem'][:60]).replace('|', '/')} | {len(q['options'])} | {len(q['sub_questions'])} |"
         for q in questions[:15]
     )
     context.add_output_metadata({

@@ -9,6 +9,7 @@ back as a text line `______` placed on that row, so reading order and extraction
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import cv2
 import numpy as np
@@ -17,6 +18,7 @@ from ocr_assets.figures import INK_THRESHOLD
 from resources.engines.base import TextLine, boxes_overlap, median_height
 
 BLANK = "______"
+READ_BLANK = re.compile(r"_{2,}|＿{2,}")
 MIN_BLANK_LENGTH = 2.0  # in median text-line heights
 MAX_STROKE = 5  # px: an underline is thin
 
@@ -36,12 +38,34 @@ def find_blanks(gray: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
     ]
     blanks = []
     for x0, y0, x1, y1 in segments:
-        if _is_table_rule((x0, y0, x1, y1), segments, line_height) or _under_text((x0, y0, x1, y1), lines, line_height):
+        seg = (x0, y0, x1, y1)
+        if _is_table_rule(seg, segments, line_height) or _has_ink_above(ink, seg, line_height):
             continue
         if not _on_a_text_row((x0, y1), lines, line_height):
             continue
+        x0, x1 = _under_empty_paper(ink, seg, line_height)
         blanks.append(TextLine(BLANK, (x0, y1 - line_height, x1, y1), 1.0))
     return blanks
+
+
+def _ink_columns_above(ink: np.ndarray, seg, line_height) -> tuple[np.ndarray, int]:
+    """Per column of the stroke (less a margin at each end): is there ink where its row's glyphs stand?"""
+    x0, y0, x1, _ = seg
+    margin = int(0.1 * line_height)  # the glyphs beside the blank's ends
+    top, bottom = int(max(0, y0 - INK_ABOVE_BAND[0] * line_height)), int(max(0, y0 - INK_ABOVE_BAND[1] * line_height))
+    return ink[top:bottom, int(x0) + margin: int(x1) - margin].any(axis=0), int(x0) + margin
+
+
+def _under_empty_paper(ink: np.ndarray, seg, line_height) -> tuple[float, float]:
+    """The stroke's ends moved in to where the paper above it is empty: the bottom stroke of the glyph
+    before a blank often runs into the line ("是______")."""
+    columns, first = _ink_columns_above(ink, seg, line_height)
+    empty = np.flatnonzero(~columns)
+    if empty.size == 0 or empty.size == columns.size:
+        return seg[0], seg[2]
+    x0 = seg[0] if columns[0] == 0 else float(first + empty[0])
+    x1 = seg[2] if columns[-1] == 0 else float(first + empty[-1] + 1)
+    return x0, x1
 
 
 def _is_table_rule(seg, segments, line_height) -> bool:
@@ -56,23 +80,82 @@ def _is_table_rule(seg, segments, line_height) -> bool:
     return False
 
 
-def _under_text(seg, lines, line_height) -> bool:
-    """An underline beneath printed words marks a sentence, and a bar with text right under it is a
-    fraction bar; neither is a blank."""
-    x0, y0, x1, y1 = seg
-    for line in lines:
-        overlap = min(x1, line.x1) - max(x0, line.x0)
-        if overlap > 0.3 * (x1 - x0) and -0.3 * line_height <= y0 - line.y1 <= 0.6 * line_height:
-            return True
-        if overlap > 0 and -0.2 * line_height <= line.y0 - y1 <= 0.5 * line_height:
-            return True
-    return False
+INK_ABOVE_BAND = (0.7, 0.1)  # in line heights above the stroke: where a row's glyphs stand, clear of the row above
+INK_ABOVE_SHARE = 0.3  # of the stroke's columns
+
+
+def _has_ink_above(ink: np.ndarray, seg, line_height) -> bool:
+    """Printed words over the stroke make it an underlined sentence, a numerator centred over it a fraction
+    bar (even one a fifth of its width: "20" over "12×20+1×14+16×4"); a blank has empty paper above it, but
+    for the end of a glyph whose stroke runs into the line ("是______"). Decided on the ink, not on OCR
+    boxes: a line the OCR read across the blank ("合______厘米" read as "合厘米") has a box over it, no ink."""
+    columns, _ = _ink_columns_above(ink, seg, line_height)
+    if columns.size == 0:
+        return False
+    if float(columns.mean()) > INK_ABOVE_SHARE:
+        return True
+    quarter = len(columns) // 4
+    return bool(columns[quarter: len(columns) - quarter].any() and not columns[:quarter].any() and not columns[-quarter:].any())
 
 
 def _on_a_text_row(point, lines, line_height) -> bool:
     """A blank sits on the baseline of a row that has text on it (before or after the blank)."""
     _, y = point
     return any(abs(line.y1 - y) <= 0.5 * line_height for line in lines)
+
+
+def place_blanks(lines: list[TextLine], spaces: list[TextLine]) -> list[TextLine]:
+    """The OCR lines with the blanks put where they stand: a blank inside a line the OCR read across it
+    ("合厘米" over "合______厘米") goes into that line's text at its place; the others stay lines of their own,
+    for reading order to put between their neighbours."""
+    inside: dict[int, list[TextLine]] = {}
+    alone = []
+    for space in spaces:
+        host = _host_line(space, lines) if space.text == BLANK else None
+        if host is None:
+            alone.append(space)
+        else:
+            inside.setdefault(host, []).append(space)
+    placed = [_with_blanks(line, inside[i]) if i in inside and not READ_BLANK.search(line.text) else line
+              for i, line in enumerate(lines)]  # where the OCR read the underline itself, its reading stands
+    return placed + alone
+
+
+def _host_line(blank: TextLine, lines: list[TextLine]) -> int | None:
+    """The line whose box runs across the blank (text on both sides of it, on its row)."""
+    width = blank.x1 - blank.x0
+    for i, line in enumerate(lines):
+        covered = min(blank.x1, line.x1) - max(blank.x0, line.x0)
+        if (covered >= 0.9 * width and line.x0 < blank.x0 - 0.3 * blank.height and line.x1 > blank.x1 + 0.3 * blank.height
+                and abs(line.y1 - blank.y1) <= 0.5 * blank.height):
+            return i
+    return None
+
+
+def _char_width(char: str) -> float:
+    """Full-width characters take one em, Latin letters, digits and spaces about half."""
+    return 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.5
+
+
+def _with_blanks(line: TextLine, blanks: list[TextLine]) -> TextLine:
+    """The line's text with each blank inserted at the character boundary nearest to where it stands,
+    the characters spread evenly over the part of the box that is not blank."""
+    blanks = sorted(blanks, key=lambda b: b.x0)
+    text = line.text
+    widths = [_char_width(c) for c in text]
+    text_px = max(1.0, (line.x1 - line.x0) - sum(b.x1 - b.x0 for b in blanks))
+    em = text_px / max(sum(widths), 0.5)
+    boundaries = [0.0]
+    for w in widths:
+        boundaries.append(boundaries[-1] + w * em)
+    cuts, blank_px_before = [], 0.0
+    for blank in blanks:
+        before = blank.x0 - line.x0 - blank_px_before
+        cuts.append(min(range(len(boundaries)), key=lambda i: abs(boundaries[i] - before)))
+        blank_px_before += blank.x1 - blank.x0
+    for cut in sorted(cuts, reverse=True):
+        text = text[:cut] + BLANK + text[cut:]
+    return TextLine(text, line.bbox, line.confidence, line.polygon)
 
 
 # ---- answer boxes (方格): rows of small empty squares, one per character to write ----------------------

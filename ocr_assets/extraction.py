@@ -10,46 +10,85 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from ocr_assets.options import find_option_labels
+from ocr_assets.options import next_label as _next_label
 from resources.engines.base import TextLine
 
 CIRCLED_NUMBERS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 CHINESE_NUMERALS = "一二三四五六七八九十"
-OPTION_LABELS = "ABCDEFGH"
+FORMAL_NUMERALS = "壹贰貳叁参參肆伍陆陸柒捌玖拾"  # 壹、選擇題 / 第壹部分 (Taiwan papers number their parts so)
+
+# Traditional forms of the characters the patterns below are written in: Taiwan and Hong Kong papers print
+# 一、單一選擇題（每題3分）, 第1題, 注意事項; both_scripts() lets one pattern match either script.
+TRADITIONAL = dict((  # pairs of simplified and traditional forms
+    "题題 选選 择擇 单單 项項 计計 实實 验驗 阅閱 读讀 运運 写寫 听聽 积積 综綜 应應 录錄 断斷 达達 对對 话話 词詞 汇彙 语語 "
+    "转轉 换換 须須 试試 监監 结結 准準 证證 铅鉛 笔筆 签簽 纸紙 满滿 为為 论論 图圖 简簡 组組 从從 参參 与與 评評 详詳 "
+    "点點 则則 问問 说說 个個 两兩 时時 间間 总總 号號 级級 学學 务務 书書 现現 诗詩"
+).split())
+SIMPLIFIED = {traditional: simplified for simplified, traditional in TRADITIONAL.items() if traditional != simplified}
+
+
+def both_scripts(pattern: str) -> str:
+    """A regex pattern written in simplified characters that also matches their traditional forms."""
+    out, in_class, escaped = [], False, False
+    for ch in pattern:
+        variant = TRADITIONAL.get(ch, ch)
+        if escaped or variant == ch:
+            out.append(ch)
+        elif in_class:
+            out.append(ch + variant)
+        else:
+            out.append(f"[{ch}{variant}]")
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+    return "".join(out)
+
+
+def to_simplified(text: str) -> str:
+    return "".join(SIMPLIFIED.get(ch, ch) for ch in text)
+
 
 ROMAN_NUMERALS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
 # 一、选择题（本题共8小题，每小题2分，共16分） or 一、选择题：本题…: a Chinese numeral and a short title;
 # English papers number their parts Ⅰ. 单项选择 Ⅱ. 完形填空 …
 SECTION_HEADING = re.compile(
-    rf"^\s*([{CHINESE_NUMERALS}]{{1,3}}|[{ROMAN_NUMERALS}])\s*[、.．]\s*([^（(：:，,。]{{1,16}}?)\s*(?:[（(：:，,。].*)?$"
+    rf"^\s*([{CHINESE_NUMERALS}]{{1,3}}|[{FORMAL_NUMERALS}]{{1,2}}|[{ROMAN_NUMERALS}])\s*[、.．]\s*([^（(：:，,。]{{1,16}}?)\s*(?:[（(：:，,。].*)?$"
 )
 # Words a section title is made of (…题, 语言文字运用, 现代文阅读, 作文, 书面表达); other "一、…" lines are text.
-SECTION_TITLE = re.compile(
-    r"题$|选择|填空|解答|计算|实验|探究|阅读|运用|作文|写作|默写|听力|积累|综合|应用|听录音|选出|判断|表达|对话|词汇|语法|转换"
-)
-SECTION_SCORE = re.compile(r"(选择题)?每小?题\s*(\d+(?:\.\d+)?)\s*分")  # "其中选择题每小题3分" scores choices only
+SECTION_TITLE = re.compile(both_scripts(
+    r"题$|选择|填空|解答|计算|实验|探究|阅读|运用|作文|写作|默写|听力|积累|综合|应用|听录音|选出|判断|表达|对话|词汇|语法|转换|选填|题组"
+))
+SECTION_SCORE = re.compile(both_scripts(r"(选择题)?每小?题\s*(?:答对)?得?\s*(\d+(?:\.\d+)?)\s*分"))  # "其中选择题每小题3分" scores choices only
 # OCR reads the digit 1 as l or | now and then; ".", "．" and "、" all end a question number.
 # Primary-school papers put the answer bracket first: "（　）1. A. morning", answered "( C )1."
 QUESTION_START = re.compile(r"^\s*(?:[（(]\s*[A-H√×✓✗]?\s*[)）]\s*)?([0-9０-９l|]{1,3})\s*([.．、])\s*(.*)$", re.S)
-CHINESE_QUESTION_START = re.compile(rf"^\s*第\s*([{CHINESE_NUMERALS}]{{1,3}})\s*题\s*[.．、:：]?\s*(.*)$", re.S)
+CHINESE_QUESTION_START = re.compile(
+    both_scripts(rf"^\s*第\s*([{CHINESE_NUMERALS}]{{1,3}}|\d{{1,3}})\s*题\s*[.．、:：]?\s*(.*)$"), re.S
+)  # 第一题, 第1題
 YEAR_AFTER_NUMBER = re.compile(r"^\d{4}\s*年")  # "10.2022年…" is question 10, "1.5cm" is a decimal
 GLUED_NUMBER_TEXT = re.compile(r"^\d+[\u4e00-\u9fff]")  # "4位同学" may open a question, "5cm" / "5%" / "5g" do not
 SUB_QUESTION_START = re.compile(rf"^\s*(?:[（(]\s*(\d{{1,2}})\s*[)）]|([{CIRCLED_NUMBERS}]))\s*(.*)$", re.S)
 ROMAN_SUB_NUMBERS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 ROMAN_SUB_QUESTION_START = re.compile(r"^\s*(i{1,3}|iv|vi{0,3}|ix|x)\s*[.．)）]\s+(.*)$", re.S)  # i. ii. … x.
-# A, A., A．, A、 or (A) / （A）; where it may stand is checked in find_option_labels.
-OPTION_LABEL = re.compile(rf"[（(]\s*([{OPTION_LABELS}])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、])")
-LEADING_SCORE = re.compile(r"^\s*[（(]\s*(?:本小?题)?\s*(?:满分)?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*")
-STATED_SCORE = re.compile(r"[（(]\s*(?:本小?题)?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
+LEADING_SCORE = re.compile(both_scripts(r"^\s*[（(]\s*(?:本小?题)?\s*(?:满分)?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*"))
+STATED_SCORE = re.compile(both_scripts(r"[（(]\s*(?:本小?题)?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]"))
+PER_BLANK_SCORE = re.compile(r"每\s*空\s*(?:格\s*)?(\d+(?:\.\d+)?)\s*分")  # 填空题（每空1分）: a question scores N per blank
 BLANK = re.compile(r"_{2,}|＿{2,}|[（(]\s*[)）]")
-NOTICE_HEADING = re.compile(r"注\s*意\s*事\s*项|考生须知|答题须知")
-# A part of the paper above its sections: 听力部分（40分）, 笔试部分, 第Ⅰ卷（选择题）, 第二部分 非选择题
+NOTICE_HEADING = re.compile(both_scripts(r"注\s*意\s*事\s*项|考生须知|答题须知"))
+# A part of the paper above its sections: 听力部分（40分）, 笔试部分, 第Ⅰ卷（选择题）, 第二部分 非选择题, 第壹部分：選擇題
 PART_HEADING = re.compile(
-    rf"^\s*(?:第\s*[{CHINESE_NUMERALS}ⅠⅡⅢ1-9]\s*(?:部分|卷)\s*(?:[（(][^)）]{{0,12}}[)）])?\s*[\u4e00-\u9fff]{{0,6}}"
+    rf"^\s*(?:第\s*[{CHINESE_NUMERALS}{FORMAL_NUMERALS}ⅠⅡⅢ1-9]\s*(?:部分|卷)\s*[：:]?\s*(?:[（(][^)）]{{0,12}}[)）])?\s*[\u4e00-\u9fff]{{0,6}}"
     r"|[\u4e00-\u9fff]{2,4}部分)\s*(?:[（(][^)）]{0,12}[)）])?\s*$"
 )
 # Words that give a numbered preamble line away as an instruction to candidates.
-INSTRUCTION_WORDS = re.compile(r"答题卡|答题纸|试题卷|监考|考试结束|考生|作答|准考证|铅笔|签字笔|草稿纸")
-MULTIPLE_CHOICE_WORDS = re.compile(r"多选|不定项|多项")
+INSTRUCTION_WORDS = re.compile(both_scripts(r"答题卡|答题纸|试题卷|监考|考试结束|考生|作答|准考证|铅笔|签字笔|草稿纸"))
+MULTIPLE_CHOICE_WORDS = re.compile(both_scripts(r"多选|不定项|多项|多重选择"))  # 多重選擇題: Taiwan's name
 LATIN_WORD_EDGE = re.compile(r"[A-Za-z0-9]")
 
 
@@ -122,13 +161,14 @@ class Section:
     default_score: float | None  # 每小题N分
     default_for_choice_only: bool  # the heading said 选择题每小题N分 in a mixed section
     kind: str | None  # the question type the heading implies, if any
+    per_blank: float | None = None  # 每空N分: a fill-in question scores N for each of its blanks
 
 
 # ---- line classifiers: one line of text in, what it starts out -------------------------------------------
 
 
 # 一、同学们将自己…分享了出来，请你读一读，并按要求回答问题。（14分）: a task for the whole section
-INSTRUCTION_SECTION = re.compile(rf"^\s*([{CHINESE_NUMERALS}]{{1,3}})\s*、\s*([^，,。；：:]{{1,16}}).*[（(]\s*共?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
+INSTRUCTION_SECTION = re.compile(rf"^\s*([{CHINESE_NUMERALS}{FORMAL_NUMERALS}]{{1,3}})\s*、\s*([^，,。；：:]{{1,16}}).*[（(]\s*共?\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
 
 
 def parse_section_heading(text: str) -> Section | None:
@@ -140,18 +180,20 @@ def parse_section_heading(text: str) -> Section | None:
     if after_title and after_title in "，,。" and not STATED_SCORE.search(text):
         return None  # "一、用化学用语填空，回答…" is an item; "一、听录音，选出…。（10分）" states its points
     name = f"{match.group(1)}、{match.group(2).strip()}"
-    score = SECTION_SCORE.search(text)
+    score, per_blank = SECTION_SCORE.search(text), PER_BLANK_SCORE.search(text)
+    per_blank_points = float(per_blank.group(1)) if per_blank else None
     if score is None:
-        return Section(name, None, False, section_kind(name))
-    return Section(name, float(score.group(2)), bool(score.group(1)), section_kind(name))
+        return Section(name, None, False, section_kind(name), per_blank_points)
+    return Section(name, float(score.group(2)), bool(score.group(1)), section_kind(name), per_blank_points)
 
 
 def section_kind(name: str) -> str | None:
+    name = to_simplified(name)
     if MULTIPLE_CHOICE_WORDS.search(name):
         return "multiple_choice"
-    if "选择" in name and "非选择" not in name:
+    if ("选择" in name and "非选择" not in name) or "单选" in name:  # 單選題 / 单选题
         return "single_choice"
-    if "填空" in name:
+    if "填空" in name or "选填" in name:
         return "fill_blank"
     if re.search(r"解答|计算|实验|探究|简答|推断|综合|作图|论述", name):
         return "free_response"
@@ -179,7 +221,9 @@ def parse_question_start(text: str, glued_digit: bool = False) -> tuple[int, str
 
 
 def chinese_number(numeral: str) -> int:
-    """一 → 1, 十五 → 15, 二十三 → 23 (question numbers stay below a hundred)."""
+    """一 → 1, 十五 → 15, 二十三 → 23 (question numbers stay below a hundred); "12" → 12."""
+    if numeral.isdigit():
+        return int(numeral)
     digits = [CHINESE_NUMERALS.index(ch) + 1 for ch in numeral]
     if 10 not in digits:
         return digits[0]
@@ -201,42 +245,6 @@ def parse_sub_question_start(text: str) -> tuple[str, int, str, str] | None:
     if digits:
         return f"({int(digits)})", int(digits), "paren", rest.strip()
     return circled, CIRCLED_NUMBERS.index(circled) + 1, "circled", rest.strip()
-
-
-def find_option_labels(text: str, next_label: str) -> list[tuple[int, int, str]]:
-    """(start, end, label) of option labels in order from next_label; [] when the line is not an option line.
-
-    The first label must open the line, or follow a space with a second label on the same line; later ones
-    only need not to be glued to a Latin word ("5号B. 1号" is fine, "NaB." is not).
-    """
-    found: list[tuple[int, int, str]] = []
-    expected = next_label
-    stripped_start = len(text) - len(text.lstrip())
-    for match in OPTION_LABEL.finditer(text):
-        label = match.group(1) or match.group(2)
-        start, end = match.span()
-        at_line_start = start == stripped_start
-        before = text[start - 1] if start > 0 else ""
-        if label.islower():  # OCR reads "C." as "c." now and then: in a row of options after a space, or
-            # opening a line when it is exactly the option due after A and B ("c.ln|x-y|>0")
-            if not ((found and before.isspace()) or (at_line_start and label.upper() == expected and expected != "A")):
-                continue
-            label = label.upper()
-        # OCR loses a label now and then (an option that is a picture); at a line start one gap is safe
-        if label != expected and not (at_line_start and expected and label == _next_label(expected)):
-            continue
-        after = text[end:end + 1]
-        if match.group(3) == "、" and after.isascii() and after.isupper():
-            continue  # "A、B两种物质" names things, it does not list options
-        if not found and not (at_line_start or before.isspace()):
-            continue
-        if found and before.isascii() and before.isalpha() and label != _next_label(found[-1][2]):
-            continue  # glued to a Latin word it is a formula, unless it is the very next label: "C. Sn=2n²-8nD. …"
-        found.append((start, end, label))
-        expected = _next_label(label)
-    if found and found[0][0] != stripped_start and len(found) < 2:
-        return []  # one label in mid-line is a word like "A." in a sentence, not an option row
-    return found
 
 
 def stated_score(text: str) -> float | None:
@@ -270,6 +278,8 @@ class _Part:
     x0: float = 0.0  # options: where the label stands, to tell a wrapped option line from stem text
     last_line: TextLine | None = None  # options: the line its text last came from
     gap_at: int | None = None  # options: first piece that stood after a wide gap on the same row
+    printed: str = ""  # options: the label as printed, "(A)" or "A."
+    mid_line: bool = False  # options: its label stood in mid-line, after stem text
 
 
 @dataclass
@@ -554,15 +564,23 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
         draft.parts.append(_Part("sub", display, [rest], style=style))
         return
     labels = find_option_labels(text, draft.next_option)
+    if _restarts_options(draft, text, labels):
+        _fold_options_into_stem(draft)
+        labels = find_option_labels(text, "A")
     if labels and draft.sub_style in ("paren", "roman"):
         # options under (1)/(2) or i./ii. are that sub-question's choices: they stay in its text, in place
         draft.container().pieces.append(text)
         draft.next_option = _next_label(labels[-1][2])
         return
     if labels:
-        draft.container().pieces.append(text[: labels[0][0]])
+        before, open_option = text[: labels[0][0]], draft.last_option()
+        if before.strip() and open_option is not None and labels[0][2] != "A":
+            open_option.pieces.append(before)  # "過濾分離(C)…": the end of the option wrapped from the row above
+        else:
+            draft.container().pieces.append(before)
         for (start, end, label), following in zip(labels, labels[1:] + [(len(text), 0, "")]):
-            draft.parts.append(_Part("option", label, [text[end:following[0]]], x0=line.x0, last_line=line))
+            draft.parts.append(_Part("option", label, [text[end:following[0]]], x0=line.x0, last_line=line,
+                                     printed=text[start:end], mid_line=bool(text[:start].strip())))
         draft.next_option = _next_label(labels[-1][2])
         return
     option = draft.last_option()
@@ -573,6 +591,24 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
         option.last_line = line
         return
     draft.container().pieces.append(text)
+
+
+def _restarts_options(draft: _Draft, text: str, labels: list[tuple[int, int, str]]) -> bool:
+    """A line opening with (A) while options opened in mid-line are under way: those were the stem
+    naming things ("，(A)與(B)何者正確？"), and the real options begin here."""
+    options = [part for part in draft.parts if part.kind == "option"]
+    if not options or not options[0].mid_line or draft.has_sub_questions():
+        return False
+    fresh = find_option_labels(text, "A")
+    return bool(fresh) and fresh[0][2] == "A" and not text[: fresh[0][0]].strip() and len(fresh) > len(labels)
+
+
+def _fold_options_into_stem(draft: _Draft) -> None:
+    stem = draft.container()
+    for part in [part for part in draft.parts if part.kind == "option"]:
+        stem.pieces.extend([part.printed] + part.pieces)
+        draft.parts.remove(part)
+    draft.next_option = "A"
 
 
 def _after_wide_gap(option: _Part, line: TextLine) -> bool:
@@ -589,11 +625,6 @@ def _opens_sub_question(draft: _Draft, sub: tuple[str, int, str, str]) -> bool:
     if draft.sub_style and style != draft.sub_style:
         return False  # ① under (1) is an item of the sub-question, not a sibling
     return index == draft.next_sub
-
-
-def _next_label(label: str) -> str:
-    position = OPTION_LABELS.index(label) + 1
-    return OPTION_LABELS[position] if position < len(OPTION_LABELS) else ""
 
 
 # ---- a finished draft becomes a Question ---------------------------------------------------------------
@@ -632,6 +663,8 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
     score = stated_score(stem)
     if score is None:
         score = draft.stated_score if draft.stated_score is not None else section_default_score(draft.section, kind)
+    if score is None:
+        score = per_blank_score(draft.section, kind, stem, [s.text for s in subs])
     else:  # the score is kept in `score`; a leading "（8分）" is not part of the question text
         stem = LEADING_SCORE.sub("", stem, count=1)
     return Question(
@@ -648,6 +681,17 @@ def _finish(draft: _Draft, passage: str | None = None) -> Question:
         regions=[Span(page, box) for page, box in draft.regions],
         solution_regions=[Span(page, box) for page, box in draft.solution_regions],
     )
+
+
+def per_blank_score(section: Section | None, kind: str, stem: str, sub_texts: list[str]) -> float | None:
+    """每空N分 (said by the question itself, else by its section) times the blanks the question has: a
+    fill-in question, or one with blanks in a section scored per blank (三、实验探究题（每空1分）)."""
+    if kind.endswith("_choice"):
+        return None
+    own = PER_BLANK_SCORE.search(stem)
+    points = float(own.group(1)) if own else (section.per_blank if section is not None else None)
+    blanks = sum(len(BLANK.findall(text)) for text in [stem, *sub_texts])
+    return points * blanks if points is not None and blanks else None
 
 
 def section_default_score(section: Section | None, kind: str) -> float | None:

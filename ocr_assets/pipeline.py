@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ocr_assets.blanks import ANSWER_BOX, drop_misread_boxes, find_answer_boxes, find_blanks
+from ocr_assets.blanks import ANSWER_BOX, drop_misread_boxes, find_answer_boxes, find_blanks, place_blanks
 from ocr_assets.extraction import PageLines, extract_questions
 from ocr_assets.figures import find_figures, is_qr_code, repeated_figures, split_figure_text
 from ocr_assets.frames import Frame, write_frames
@@ -55,7 +55,8 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         figures = [box for box in figures if box not in page_logos]
         body, _ = split_figure_text(split_figure_text(s.lines, page_logos)[0], figures)
         answer_spaces = [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
-        body = drop_misread_boxes(body, [b for b in answer_spaces if b.text.startswith(ANSWER_BOX)]) + answer_spaces
+        body = drop_misread_boxes(body, [b for b in answer_spaces if b.text.startswith(ANSWER_BOX)])
+        body = place_blanks(body, answer_spaces)  # a blank the OCR read across goes into that line's text
         body = replace_table_lines(body, tables)
         on_later_page = titles if result is not done[0] else []
         body = [line for line in body if not is_running_header(line, s.height, running, on_later_page)]

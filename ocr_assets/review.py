@@ -32,6 +32,14 @@ def _span_pictures(question: dict, key: str, frames: dict[int, Frame], opened: d
     return pictures
 
 
+MARKDOWN_MARKS = str.maketrans({"\\": "\\\\", "_": "\\_", "*": "\\*"})
+
+
+def markdown_text(text: str) -> str:
+    """Question text as Markdown shows it literally: an answer blank "______" is not a rule or emphasis."""
+    return text.translate(MARKDOWN_MARKS)
+
+
 def _text_html(text: str) -> str:
     """Question text with its Markdown tables drawn as tables."""
     out, table = [], []
@@ -95,10 +103,10 @@ def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, 
         cards.append(_card_html(q, key, spans))
         score = f"{q['score']:g} 分" if q["score"] is not None else "no score"
         md += ["", f"## {q['number']} · {q['type']} · {score}", ""]
-        md += [f"> {q['passage']}", ""] if q.get("passage") else []
-        md += [q["stem"].replace("\n|", "\n\n|", 1), ""]
-        md += [f"- **{o['label']}** {o['text']}" for o in q["options"]]
-        md += [f"- **{s['number']}** {s['text']}" for s in q["sub_questions"]]
+        md += [f"> {markdown_text(q['passage'])}", ""] if q.get("passage") else []
+        md += [markdown_text(q["stem"]).replace("\n|", "\n\n|", 1), ""]
+        md += [f"- **{o['label']}** {markdown_text(o['text'])}" for o in q["options"]]
+        md += [f"- **{s['number']}** {markdown_text(s['text'])}" for s in q["sub_questions"]]
         md += [f"![figure]({f['image']})" for f in q["figures"] if f.get("image")]
         md += [f"![on the page]({p})" for p in spans]
     for image in opened.values():

@@ -169,12 +169,15 @@ CHOICE_QUESTIONS = (
 )
 
 SECTION_BLANK = "二、填空题"
-SECTION_BLANK_HEADING = "二、填空题（每空 1 分，共 6 分）"
 BLANK = "______"
 BLANK_QUESTIONS = (  # (prefix, stem, number of blanks)
     ("7．", f"在 -5、0、3 这三个数中，{BLANK}最大，{BLANK}最小。", 2),
     ("8．", f"小华身高 1.5 米，合{BLANK}厘米；小明比小华高 8 厘米，小明身高{BLANK}厘米。", 2),
     ("9．", f"一个正方形的边长是 6 厘米，它的周长是{BLANK}厘米，面积是{BLANK}平方厘米。", 2),
+)
+POINTS_PER_BLANK = 1  # 每空 1 分: a fill-in question is worth this times its blanks
+SECTION_BLANK_HEADING = (
+    f"二、填空题（每空 {POINTS_PER_BLANK} 分，共 {POINTS_PER_BLANK * sum(n for _, _, n in BLANK_QUESTIONS)} 分）"
 )
 
 SECTION_FREE = "三、解答题"
@@ -413,7 +416,7 @@ def _choice_question(writer: _PageWriter, prefix: str, stem: str, options: tuple
 
 
 def _blank_question(writer: _PageWriter, prefix: str, stem: str, blanks: int) -> _Question:
-    question = _Question(prefix.strip(" ．.、"), SECTION_BLANK, "fill_blank", float(blanks), stem)
+    question = _Question(prefix.strip(" ．.、"), SECTION_BLANK, "fill_blank", float(POINTS_PER_BLANK * blanks), stem)
     _stem_lines(writer, question, prefix, stem, writer.right)
     return question
 

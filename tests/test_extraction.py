@@ -574,3 +574,165 @@ def test_a_section_task_wrapped_onto_a_second_line_is_the_heading_and_its_materi
     # a numbered item that only wraps, with no points, stays an item
     [question] = extract(["1. 下列说法：", "一、用化学用语填空，回答下列问题，", "写出两个氢原子的符号。"])
     assert "一、用化学用语填空" in question.stem
+
+
+# ---- a family of generated Taiwan-style choice sections: (A)-(E) inline through the text and wrapped over
+# lines, four or five options, traditional Chinese, 單選題 / 多選題 sections ------------------------------
+
+import random  # noqa: E402
+import re  # noqa: E402
+
+TRADITIONAL_WORDS = ["甲物質", "乙溶液", "過濾分離", "為純物質", "可導電", "的沸點最高", "屬於化合物", "會產生沉澱",
+                     "質量守恆", "速度變快", "光合作用", "細胞分裂", "電阻變小", "體積膨脹", "溫度升高", "顏色改變"]
+FORMULA_WORDS = ["NaCl", "H2O", "CO2", "P(A)=0.3", "f(x)>0", "x²+1", "2x-3", "Fe3O4", "v=2m/s"]
+OPTION_TUNING_SEEDS = range(0, 40)
+OPTION_HELD_OUT_SEEDS = range(5000, 5030)  # never looked at while the rules were written; run as they are
+
+
+def _units(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+UNBREAKABLE = re.compile(r"[（(][A-E][)）]|[A-E][.．]|[A-Za-z0-9.=+\-/²>()]+|.")  # label, Latin run, character
+
+
+def _tokens(*pieces: str) -> list[str]:
+    """Where a typesetter may not break a line: inside a label ("(A)", "A．"), a Latin word or a formula
+    (Unicode line breaking, UAX #14). Each piece is cut on its own, so a label glued to text stays whole."""
+    return [token for piece in pieces for token in UNBREAKABLE.findall(piece)]
+
+
+def _wrap(tokens: list[str], width: float) -> list[str]:
+    """Lines of at most `width` character widths, broken between tokens only."""
+    lines, current = [], ""
+    for token in tokens:
+        if current.strip() and _units(current + token) > width:
+            lines.append(current)
+            current = ""
+        current += token
+    lines.append(current)
+    return [line.strip() for line in lines if line.strip()]
+
+
+def taiwan_choice_section(seed: int) -> tuple[list[str], list[dict]]:
+    """Lines of a generated section and the questions it holds (stem, options, type, score)."""
+    rng = random.Random(seed)
+    multiple = rng.random() < 0.4
+    points = rng.choice([2, 3, 4, 5])
+    title = rng.choice(["多選題", "多重選擇題"]) if multiple else rng.choice(["單選題", "單一選擇題", "選擇題"])
+    heading = f"{'二' if multiple else '一'}、{title}（每題{points}分，共{points * 5}分）"
+    fullwidth = rng.random() < 0.4
+    # how labels are printed: Taiwan's (A) / （A）, or a mainland paper's A． / A. run inline (own stream of draws)
+    label_form = random.Random(f"labels-{seed}").choice(["paren", "paren", "paren", "A．", "A."])
+    width = rng.uniform(16, 38)
+    lines, expected = [heading], []
+    for number in range(1, rng.randint(3, 6) + 1):
+        count = 5 if multiple or rng.random() < 0.3 else 4
+        labels = "ABCDE"[:count]
+        stem = "".join(rng.choice(TRADITIONAL_WORDS) for _ in range(rng.randint(1, 3)))
+        if rng.random() < 0.25:  # the stem names a panel or a probability: not an option label
+            stem = rng.choice(["圖(A)中", "若P(A)=0.5，", "承上題，"]) + stem
+        stem += rng.choice(["，下列何者正確？", "，下列敘述何者正確？", "，何者錯誤？", "，下列何者為是？（　）"])
+        options = []
+        for _ in labels:
+            words = [rng.choice(TRADITIONAL_WORDS + FORMULA_WORDS) for _ in range(rng.randint(1, 3))]
+            options.append("".join(words))
+        separator = rng.choice(["", " ", "　", "  "])
+        if label_form == "paren":
+            marks = [f"（{label}）" if fullwidth else f"({label})" for label in labels]
+        else:  # bare labels stand after a space or the stem's closing mark, glued only between options
+            marks = [f"{label}{label_form[1]}" for label in labels]
+        printed = [_tokens(mark) + _tokens(text) for mark, text in zip(marks, options)]
+
+        def run_on(items: list[list[str]], between: str) -> list[str]:
+            return [token for i, item in enumerate(items) for token in ([between] if i and between else []) + item]
+        layout = rng.choice(["inline", "inline", "own_line", "per_line", "pairs"])
+        if layout == "inline":  # the options run on after the stem
+            gap = rng.choice(["", " "]) if label_form == "paren" or stem[-1] in "？）" else " "
+            body = _wrap(_tokens(f"{number}. {stem}{gap}") + run_on(printed, separator), width)
+        elif layout == "own_line":  # the stem on its own, the options inline under it
+            body = _wrap(_tokens(f"{number}. {stem}"), width) + _wrap(run_on(printed, separator), width)
+        elif layout == "per_line":
+            body = _wrap(_tokens(f"{number}. {stem}"), width) + [p for option in printed for p in _wrap(option, width)]
+        else:
+            body = _wrap(_tokens(f"{number}. {stem}"), width)
+            body += [p for i in range(0, count, 2) for p in _wrap(run_on(printed[i:i + 2], "　"), width)]
+        lines += body
+        expected.append({"number": str(number), "stem": stem, "options": list(zip(labels, options)),
+                         "type": "multiple_choice" if multiple else "single_choice", "score": float(points)})
+    return lines, expected
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def _option_outcomes(seed: int) -> list[bool]:
+    """Per generated question: options, stem, type and score all as printed (whitespace aside)."""
+    lines, expected = taiwan_choice_section(seed)
+    found = {q.number: q for q in extract(lines)}
+    outcomes = []
+    for want in expected:
+        q = found.get(want["number"])
+        outcomes.append(q is not None
+                        and [(o.label, _squeeze(o.text)) for o in q.options] == [(l, _squeeze(t)) for l, t in want["options"]]
+                        and _squeeze(q.stem) == _squeeze(want["stem"]) and q.type == want["type"] and q.score == want["score"])
+    return outcomes
+
+
+@pytest.mark.parametrize("seed", OPTION_TUNING_SEEDS)
+def test_generated_inline_options_are_segmented_exactly(seed):
+    assert all(_option_outcomes(seed)), taiwan_choice_section(seed)[0]
+
+
+def test_held_out_inline_option_sections():
+    outcomes = [o for seed in OPTION_HELD_OUT_SEEDS for o in _option_outcomes(seed)]
+    assert sum(outcomes) / len(outcomes) >= 0.95
+
+
+def test_a_reference_to_an_option_in_the_stem_or_a_formula_is_not_a_label():
+    [first, second, third] = extract([
+        "1. 下列敘述中，(A)與(B)何者正確？", "(A)甲 (B)乙 (C)丙 (D)丁",  # the stem names (A) and (B) first
+        "2. 設P(A)=0.3，何者正確？(A)f(A)>f(B) (B)P(B)=0.7 (C)丙 (D)丁",  # formulas glued to a letter
+        "3. 圖(A)為甲，圖(B)為乙，何者正確？(A)甲 (B)乙 (C)丙 (D)丁",  # panels named inline before the options
+    ])
+    assert first.stem == "下列敘述中，(A)與(B)何者正確？"
+    assert [(o.label, o.text) for o in first.options] == [("A", "甲"), ("B", "乙"), ("C", "丙"), ("D", "丁")]
+    assert [(o.label, o.text) for o in second.options][:2] == [("A", "f(A)>f(B)"), ("B", "P(B)=0.7")]
+    assert third.stem == "圖(A)為甲，圖(B)為乙，何者正確？" and len(third.options) == 4
+
+
+def test_a_centred_full_width_dot_read_as_a_middle_dot_still_ends_a_label():
+    # a traditional-Chinese font centres "．": RapidOCR reads "A．質量守恆" as "A·質量守恆"
+    first, second = extract(["1. 何者錯誤？", "A·質量守恆", "B·2x-3 C·f(x)>0", "D·過濾分離",
+                             "2. 何者正確？A·可導", "電 B·甲物質 C·CuSO4·5H2O D·a·b"])
+    assert [(o.label, o.text) for o in first.options] == [("A", "質量守恆"), ("B", "2x-3"), ("C", "f(x)>0"), ("D", "過濾分離")]
+    assert [(o.label, o.text) for o in second.options] == [("A", "可導電"), ("B", "甲物質"), ("C", "CuSO4·5H2O"), ("D", "a·b")]
+
+
+def test_traditional_chinese_headings_numbers_and_scores():
+    section = parse_section_heading("一、單一選擇題（每題3分，共60分）")
+    assert (section.name, section.default_score, section.kind) == ("一、單一選擇題", 3.0, "single_choice")
+    assert parse_section_heading("二、多選題（每題答對得5分）").kind == "multiple_choice"
+    assert parse_section_heading("壹、選擇題").name == "壹、選擇題"
+    assert parse_section_heading("一、單選題").kind == parse_section_heading("一、单选题").kind == "single_choice"
+    assert parse_question_start("第1題 下列何者正確？") == (1, "下列何者正確？")
+    from ocr_assets.extraction import PART_HEADING
+
+    assert all(PART_HEADING.match(t) for t in ("第壹部分：選擇題（佔80分）", "第二部分：非選擇題"))
+    assert parse_question_start("第十二題：某") == (12, "某")
+    questions = extract(["注意事項：", "1. 請用2B鉛筆在答題卡上作答。", "一、填空題（每空2分）",
+                         "1. 水的化學式為______，沸點為______。", "2. 計算（6分）", "（1）1+1=______"])
+    assert [(q.number, q.type, q.score) for q in questions] == [("1", "fill_blank", 4.0), ("2", "fill_blank", 6.0)]
+
+
+def test_each_blank_scores_what_the_section_says_each_blank_is_worth():
+    questions = extract(["二、填空题（每空1分，共6分）", "7. 在-5、0、3这三个数中，______最大，______最小。",
+                         "8. 一个正方形的周长是______厘米。", "9. 填空（每空2分）：（1）______（2）______（3）______",
+                         "三、解答题", "10. 计算______",
+                         "四、实验探究题（每空1分，共3分）", "11. 实验室制取氧气。", "（1）仪器a的名称是______。",
+                         "（2）反应的化学方程式为______，收集方法是______。",
+                         "五、选择题（每空2分）", "12. 下列属于纯净物的是______", "A. 空气 B. 水"])
+    # a solving question has no per-blank score unless its section says so; a choice scores as a choice
+    assert [q.score for q in questions] == [2.0, 1.0, 6.0, None, 3.0, None]
+    assert questions[4].type == "free_response"

@@ -1,0 +1,118 @@
+"""Option labels in a line of text: A. B. C. D. in rows, or (A)(B)(C)(D)(E) run inline through the text
+and wrapped over lines (Taiwan style: `…何者正確？(A)甲物質… (B)乙溶液可` / `過濾分離(C)…`).
+
+Pure: one line and the label due next in, the labels that open options out. A line can hold several
+readings ("圖(A)為甲，何者正確？(A)甲 (B)乙"); the one with most labels, then the best placed, wins.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+OPTION_LABELS = "ABCDEFGH"
+# A, A., A．, A、 or (A) / （A） / （Ａ）; where it may stand is decided below. A traditional-Chinese font
+# centres the full-width "．", and OCR reads "A．" printed in it as "A·".
+OPTION_LABEL = re.compile(
+    rf"[（(]\s*([{OPTION_LABELS}Ａ-Ｈ])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、·•])"
+)
+STRONG, WEAK = 2, 1  # how well a label is placed: after a space or a mark, or glued to a word
+CLOSING_MARKS = "）)？?：:。；;」』"  # what a stem ends with before its options run on in the same line
+
+
+def next_label(label: str) -> str:
+    position = OPTION_LABELS.index(label) + 1
+    return OPTION_LABELS[position] if position < len(OPTION_LABELS) else ""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    label: str  # upper case
+    bracketed: bool  # (A) rather than A.
+    lower: bool  # OCR read "C." as "c."
+    at_line_start: bool
+    before: str  # the character before it ("" at the start)
+    names_things: bool  # "A、B两种物质": a list of things, not options
+
+
+def _candidates(text: str) -> list[_Candidate]:
+    stripped_start = len(text) - len(text.lstrip())
+    found = []
+    for match in OPTION_LABEL.finditer(text):
+        raw = match.group(1) or match.group(2)
+        if match.group(3) in ("·", "•") and raw.islower():
+            continue  # "a·b" is a product, not an option
+        start, end = match.span()
+        after = text[end:end + 1]
+        found.append(_Candidate(
+            start, end, unicodedata.normalize("NFKC", raw).upper(), match.group(1) is not None, raw.islower(),
+            start == stripped_start, text[start - 1] if start > 0 else "",
+            match.group(3) == "、" and after.isascii() and after.isupper(),
+        ))
+    return found
+
+
+def _strength(c: _Candidate, expected: str, first: bool) -> int | None:
+    """How well `c` serves as the label due (`expected`), as the first label of the line or a later one;
+    None where it cannot be one."""
+    if not expected:
+        return None
+    # OCR loses a label now and then (an option that is a picture); at a line start one gap is safe
+    if c.label != expected and not (first and c.at_line_start and c.label == next_label(expected)):
+        return None
+    if c.bracketed:
+        glued = c.before.isalnum()  # "圖(A)" names a panel, "P(A)" / "f(B)" is a formula
+        if first and expected == "A" and glued and not c.at_line_start:
+            return None  # options open after a space or a mark ("何者正確？(A)…"), never glued to a word
+        return WEAK if glued else STRONG  # glued to the text of a wrapped option: "過濾分離(C)…"
+    if c.names_things:
+        return None
+    if c.lower:  # in a row of options after a space, or opening a line when it is exactly the option due
+        # after A and B ("c.ln|x-y|>0")
+        ok = (not first and c.before.isspace()) or (c.at_line_start and expected != "A")
+        return STRONG if ok else None
+    if first and (c.at_line_start or c.before.isspace() or c.before in CLOSING_MARKS):
+        return STRONG  # "（　）A．甲 B．乙": after the answer bracket or the question mark
+    if first:  # options open on a fresh start; continued, a label may be glued to the option before it
+        return WEAK if expected != "A" and c.before.isalnum() else None
+    # glued to a Latin word it may be a formula ("NaB."), but the label due is taken: "C. Sn=2n²-8nD. …"
+    return WEAK if c.before.isascii() and c.before.isalpha() else STRONG
+
+
+def _after_closing_mark(text: str, c: _Candidate) -> bool:
+    """The label follows the end of a stem ("何者錯誤？ A．", "（　）A．"), spaces aside."""
+    before = text[: c.start].rstrip()
+    return bool(before) and before[-1] in CLOSING_MARKS
+
+
+def find_option_labels(text: str, expected: str) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the option labels in `text`, in order from the label due; [] when the line
+    holds none.
+
+    A. labels open a line or follow a space (one in mid-line is a word like "A." in a sentence); (A) labels
+    may open options in mid-line after a mark or a space, and once options are open, glued to the text of
+    the option before. Where a line holds several readings the longest, then the best placed, wins."""
+    candidates = _candidates(text)
+
+    @lru_cache(maxsize=None)
+    def best(index: int, due: str, first: bool) -> tuple[tuple[int, int], tuple[int, ...]]:
+        chosen: tuple[tuple[int, int], tuple[int, ...]] = ((0, 0), ())
+        for j in range(index, len(candidates)):
+            strength = _strength(candidates[j], due, first)
+            if strength is None:
+                continue
+            (count, total), rest = best(j + 1, next_label(candidates[j].label), False)
+            score = (count + 1, total + strength)
+            if score > chosen[0]:
+                chosen = (score, (j, *rest))
+        return chosen
+
+    run = [candidates[j] for j in best(0, expected, True)[1]]
+    if len(run) == 1 and not run[0].at_line_start and not run[0].bracketed and not _after_closing_mark(text, run[0]):
+        if expected == "A" or (run[0].before.isascii() and run[0].before.isalnum()):
+            return []  # one A. in mid-line is a word in a sentence ("NaC." a formula), not an option row
+    return [(c.start, c.end, c.label) for c in run]

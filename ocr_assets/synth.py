@@ -914,7 +914,7 @@ class _ExamWriter(_PageWriter):
         line lands in); returns (page, text as read, box) per line drawn."""
         font = font or self.font
         prefix_width = round(self.measure(prefix, font)) if hanging else 0
-        available = self.right - self.left - offset
+        available = self.right - self.left - offset - self.body_px // 6  # room for a glyph's overhang
         wrapped = [line.strip() for line in self._wrap(prefix + text, available, available - prefix_width, font)]
         drawn = []
         for index, line in enumerate(part for part in wrapped if part):

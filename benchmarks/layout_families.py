@@ -6,6 +6,9 @@ share of questions at CER ≤ 0.05 and, for families that print answers, the sha
     python benchmarks/layout_families.py --families gutter wide_titles --papers 2 --seeds 1001 1002 1003
     python benchmarks/layout_families.py --tuning               # the seeds rules may be tuned on
 
+Before/after a rule change on the same OCR reading: run once with `--ocr-cache DIR`, then again (from the other
+version of the code) with the same DIR.
+
 Seeds: TUNING_SEEDS (0–9) are the ones to look at while building a rule; HELD_OUT_SEEDS (1001–1003) are never
 looked at page by page or tuned on, only reported. Papers are rendered under --out (default a temporary folder).
 
@@ -34,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from ocr_assets.evaluation import normalise, question_text  # noqa: E402
-from ocr_assets.pages import DEFAULT_PDF_DPI, paper_key  # noqa: E402
+from ocr_assets.pages import DEFAULT_PDF_DPI  # noqa: E402
 from ocr_assets.synth import FAMILIES, generate  # noqa: E402
 
 TUNING_SEEDS = tuple(range(10))
@@ -124,25 +127,42 @@ def summary(counts: list[dict]) -> dict:
     }
 
 
-def run(families: list[str], seeds: list[int], papers: int, out_dir: Path, engine: str, details: bool) -> dict:
+def run(families: list[str], seeds: list[int], papers: int, out_dir: Path, engine: str, details: bool,
+        ocr_cache: Path | None = None) -> dict:
+    """Per family, the counts of each paper. `ocr_cache`: keep each paper's OCR structures there and reuse
+    them, so two versions of the rules after OCR are compared on the same reading (stages 1–2 and 4 still run)."""
     from resources.hardware import derive_params, detect_hardware
     from resources.ocr_engine import engine_spec, get_worker
 
-    from ocr_assets.pipeline import extract_paper
+    from ocr_assets.pipeline import decode_paper, questions_from
+    from ocr_assets.structure import ocr_frames, read_structures, write_structures
 
     params = derive_params(detect_hardware())
-    worker = get_worker(engine_spec(engine, params, None, -1))
+    worker = None
     report: dict[str, list[dict]] = {}
     for family in families:
         for seed in seeds:
-            for gt_path in generate(out_dir / family / str(seed), papers, seed, family=family):
+            try:
+                gt_paths = generate(out_dir / family / str(seed), papers, seed, family=family)
+            except Exception as error:  # a family that cannot be drawn is reported, not fatal to the run
+                print(f"  {family} seed {seed}: not generated: {error}", file=sys.stderr)
+                continue
+            for gt_path in gt_paths:
                 gt = json.loads(gt_path.read_text(encoding="utf-8"))
                 paper = gt_path.parent.parent / gt["source_pdf"]
                 started = time.perf_counter()
+                cached = ocr_cache / family / str(seed) / paper.name if ocr_cache else None
                 with tempfile.TemporaryDirectory(prefix="layout-family-") as tmp:
-                    doc, _, _ = extract_paper(paper, paper_key(paper), worker, params, Path(tmp),
-                                              int(gt.get("dpi", DEFAULT_PDF_DPI)))
-                counts = score(doc["questions"], gt)
+                    frames = decode_paper(paper, Path(tmp) / "frames", params, int(gt.get("dpi", DEFAULT_PDF_DPI)))
+                    if cached is not None and (cached / "index.json").is_file():
+                        results = read_structures(cached)
+                    else:
+                        worker = worker or get_worker(engine_spec(engine, params, None, -1))
+                        results, _, _ = ocr_frames(frames, worker, params)
+                        if cached is not None:
+                            write_structures(results, cached)
+                    questions = questions_from(results, frames)
+                counts = score(questions, gt)
                 counts["paper"], counts["seconds"] = paper.name, round(time.perf_counter() - started, 1)
                 report.setdefault(family, []).append(counts)
                 if details:
@@ -172,10 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", default="rapidocr")
     parser.add_argument("--json", type=Path, default=None, help="also write the per-paper counts here")
     parser.add_argument("--details", action="store_true", help="per paper: missing, extra and missed questions")
+    parser.add_argument("--ocr-cache", type=Path, default=None,
+                        help="keep/reuse each paper's OCR structures here (compare rule versions on one reading)")
     args = parser.parse_args(argv)
     seeds = args.seeds or list(TUNING_SEEDS[:3] if args.tuning else HELD_OUT_SEEDS)
     with tempfile.TemporaryDirectory(prefix="layout-families-") as tmp:
-        report = run(args.families, seeds, args.papers, args.out or Path(tmp), args.engine, args.details)
+        report = run(args.families, seeds, args.papers, args.out or Path(tmp), args.engine, args.details, args.ocr_cache)
     print(f"seeds {seeds} ({'tuning' if set(seeds) <= set(TUNING_SEEDS) else 'held out' if set(seeds) <= set(HELD_OUT_SEEDS) else 'mixed'}), "
           f"{args.papers} paper(s) per family and seed")
     print_table(report)

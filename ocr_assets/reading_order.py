@@ -189,6 +189,10 @@ def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | N
         elif run:
             fewest = min(c for _, c in run)  # the gutter proper: where fewest lines cross
             inner = [x for x, c in run if c == fewest]
+            if inner[-1] - inner[0] < MIN_GUTTER_SHARE * page_width:
+                # a narrow core: padded boxes poking in from either side shave it; count the few that do
+                near = [x for x, c in run if c <= fewest + CORE_TOLERANCE]
+                inner = _contiguous_around(near, inner[0], inner[-1])
             candidates.append((inner[0], inner[-1], fewest, run[0][0], run[-1][0]))
             run = []
     # the gutter fewest lines cross (a spread's middle, crossed by one long formula line at most), then the
@@ -209,6 +213,23 @@ def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | N
                                                                                       full_needed):
             return g0, g1
     return None
+
+
+CORE_TOLERANCE = 2  # lines poking into a narrow gutter that still leave it a gutter
+
+
+def _contiguous_around(xs: list[float], start: float, end: float) -> list[float]:
+    """The contiguous run of sampled positions (one step apart) in xs that holds [start, end]."""
+    if not xs:
+        return [start, end]
+    step = min((b - a for a, b in zip(xs, xs[1:])), default=1.0)
+    index = next((i for i, x in enumerate(xs) if x >= start), len(xs) - 1)
+    lo = hi = index
+    while lo > 0 and xs[lo] - xs[lo - 1] <= step * 1.01:
+        lo -= 1
+    while hi + 1 < len(xs) and xs[hi + 1] - xs[hi] <= step * 1.01:
+        hi += 1
+    return [xs[lo], max(xs[hi], end)]
 
 
 def _blocks_split_at(blocks: list[Block], g0: float, g1: float) -> bool:
@@ -279,6 +300,7 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
         right_edge = page_width / 2 - x_min
     else:
         right_edge = page_width - x_min
+    # the narrower side sizes a full line on both: three columns have two of them right of the first gutter
     left_room, right_room = g0 - x_min, right_edge - g1
 
     def full_lines(side, room):  # options don't count: B/D options two to a row look like a column

@@ -60,7 +60,7 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         body = replace_table_lines(body, tables)
         on_later_page = titles if result is not done[0] else []
         body = [line for line in body if not is_running_header(line, s.height, running, on_later_page)]
-        lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height)
+        lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height, s.blocks)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
         figures_by_page[result.index] = figures
     extracted = extract_questions(pages)

@@ -5,13 +5,20 @@ two pages of an A3 spread, or two columns — that text runs up to on the left a
 that do cross (a title over both columns) split the region into bands read top to bottom. Within a column,
 lines are grouped into rows by their vertical centres, rows run top to bottom and lines within a row left to
 right, so options laid out 2 or 4 to a line stay in order.
+
+A gutter narrower than MIN_GUTTER_SHARE (a 4–6 mm gutter between padded OCR boxes leaves a gap of a dozen
+pixels) is taken on evidence, not width alone: the layout model's blocks stand on both sides of it and few
+cross it, or the lines that cross it cover little of the text body's height (white space down the page).
+An OCR line that straddles a gutter amid column text (the detector glued a left-column row to the right
+column's row) is split at the gutter before reading order; a line over both columns above them (a title,
+notices) or inside a layout block that spans the gutter stays whole.
 """
 
 from __future__ import annotations
 
 import re
 
-from resources.engines.base import TextLine, box_iou, median_height
+from resources.engines.base import Block, TextLine, box_iou, median_height
 
 ROW_OVERLAP = 0.5  # share of the shorter line's height two lines must share to sit on one row
 TALL_LINE_FACTOR = 2.0  # a "line" this many times the page's median height is figure debris, not text
@@ -37,37 +44,137 @@ MIN_SIDE_LINES = 4  # each column holds at least this many lines
 MIN_FULL_LINES = 3  # each column holds at least this many lines at least half its width
 
 
-def reading_order(lines: list[TextLine], width: int, height: int) -> list[TextLine]:
-    """Columns left to right (recursively), rows top to bottom, lines within a row left to right."""
+NARROW_GUTTER_LINES = 0.25  # narrower than MIN_GUTTER_SHARE, down to this share of a line's height, a gap is a
+# gutter only with evidence (blocks or white space); a line's height, not the page's width, scales on a spread too
+MAX_CROSSING_COVER = 0.2  # a narrow gutter's crossing lines cover at most this share of the body's height
+CONTENT_BLOCKS = {"text", "title", "figure", "figure_caption", "table", "table_caption", "reference", "formula",
+                  "equation"}
+MIN_SPLIT_SHARE = 0.12  # a straddling line with less than this share of its width on one side belongs to the other
+
+
+def reading_order(lines: list[TextLine], width: int, height: int, blocks: list[Block] | None = None) -> list[TextLine]:
+    """Columns left to right (recursively), rows top to bottom, lines within a row left to right.
+    `blocks` (the layout model's regions, optional) are evidence of where columns are."""
     spread_middle = width / 2 if width > height else None  # a landscape page is usually two pages side by side
-    return _order_region(lines, width, spread_middle=spread_middle)
+    content = [b for b in blocks or [] if b.label in CONTENT_BLOCKS]
+    return _order_region(lines, width, spread_middle=spread_middle, blocks=content)
 
 
-def _order_region(lines: list[TextLine], page_width: int, depth: int = 0, spread_middle: float | None = None) -> list[TextLine]:
-    gutter = find_gutter(lines, page_width, spread_middle) if depth < 6 else None
+def _order_region(lines: list[TextLine], page_width: int, depth: int = 0, spread_middle: float | None = None,
+                  blocks: list[Block] | None = None) -> list[TextLine]:
+    blocks = blocks or []
+    gutter = find_gutter(lines, page_width, spread_middle, _blocks_within(blocks, lines)) if depth < 6 else None
     if gutter is None:
         return [line for row in group_rows(lines) for line in sorted(row, key=lambda line: (line.x0, line.y0))]
     g0, g1 = gutter
+    lines = split_at_gutter(lines, g0, g1, blocks)
     crossing = sorted((l for l in lines if l.x0 < g0 and l.x1 > g1), key=_centre_y)
     if crossing:  # bands between the lines that span the gutter, each read on its own
         ordered, rest = [], [l for l in lines if not (l.x0 < g0 and l.x1 > g1)]
         for spanning in crossing:
             above = [l for l in rest if _centre_y(l) < _centre_y(spanning)]
             rest = [l for l in rest if _centre_y(l) >= _centre_y(spanning)]
-            ordered += _order_region(above, page_width, depth + 1, spread_middle) + [spanning]
-        return ordered + _order_region(rest, page_width, depth + 1, spread_middle)  # bands still hold both pages
+            ordered += _order_region(above, page_width, depth + 1, spread_middle, blocks) + [spanning]
+        return ordered + _order_region(rest, page_width, depth + 1, spread_middle, blocks)  # bands still hold both pages
     left = [l for l in lines if (l.x0 + l.x1) / 2 < g0]
     right = [l for l in lines if (l.x0 + l.x1) / 2 >= g0]
-    return _order_region(left, page_width, depth + 1) + _order_region(right, page_width, depth + 1)
+    return _order_region(left, page_width, depth + 1, blocks=blocks) + _order_region(right, page_width, depth + 1, blocks=blocks)
+
+
+def _blocks_within(blocks: list[Block], lines: list[TextLine]) -> list[Block]:
+    """The blocks whose centre lies inside the region the lines cover."""
+    if not blocks or not lines:
+        return []
+    x0, y0 = min(l.x0 for l in lines), min(l.y0 for l in lines)
+    x1, y1 = max(l.x1 for l in lines), max(l.y1 for l in lines)
+    return [b for b in blocks if x0 <= (b.bbox[0] + b.bbox[2]) / 2 <= x1 and y0 <= (b.bbox[1] + b.bbox[3]) / 2 <= y1]
+
+
+def split_at_gutter(lines: list[TextLine], g0: float, g1: float, blocks: list[Block] | None = None) -> list[TextLine]:
+    """Lines that straddle the gutter (g0, g1) amid column text, cut in two at it; a line that only pokes
+    into the gutter is kept whole but counted on the side that holds most of it; lines over both columns
+    (titles, notices, a block that spans the gutter) are left as they are."""
+    middle = (g0 + g1) / 2
+    out = []
+    for line in lines:
+        if not (line.x0 < g0 and line.x1 > g1):
+            out.append(line)
+            continue
+        left_share = (middle - line.x0) / max(line.x1 - line.x0, 1.0)
+        if left_share < MIN_SPLIT_SHARE or left_share > 1 - MIN_SPLIT_SHARE:
+            x0, x1 = (max(line.x0, g1), line.x1) if left_share < 0.5 else (line.x0, min(line.x1, g0))
+            out.append(TextLine(line.text, (x0, line.y0, x1, line.y1), line.confidence))
+        elif _glued_across(line, lines, g0, g1, blocks or []):
+            out += split_line(line, g0, g1)
+        else:
+            out.append(line)
+    return out
+
+
+def _glued_across(line: TextLine, lines: list[TextLine], g0: float, g1: float, blocks: list[Block]) -> bool:
+    """The line lies amid two columns' text: the layout blocks at its height stand on either side of the
+    gutter and none spans it; without such blocks, column lines stand on both sides above and below it."""
+    beside = [b for b in blocks if min(b.bbox[3], line.y1) - max(b.bbox[1], line.y0) > 0.5 * line.height]
+    if any(b.bbox[0] < g0 and b.bbox[2] > g1 and b.label != "formula" for b in beside):
+        return False
+    if any(b.bbox[2] <= g1 for b in beside) and any(b.bbox[0] >= g0 for b in beside):
+        return True
+    reach = 3 * max(line.height, 1.0)
+    centre = _centre_y(line)
+
+    def column_text(side, above: bool) -> bool:
+        return any(
+            (centre - reach <= _centre_y(l) < centre if above else centre < _centre_y(l) <= centre + reach)
+            for l in side
+        )
+
+    left = [l for l in lines if l.x1 <= g1 and l is not line]
+    right = [l for l in lines if l.x0 >= g0 and l is not line]
+    return all(column_text(side, above) for side in (left, right) for above in (True, False))
+
+
+# A question or option number begins the right column's part: "…直线ax 7. 在新冠…" splits before "7."
+PIECE_START = re.compile(r"\s+|(?=\d{1,2}\s*[.．、](?!\d))|(?=[（(]?[A-H][)）]?\s*[.．、])")
+
+
+def _char_width(char: str) -> float:
+    """Relative advance: full-width (CJK, full-width punctuation) 1, everything else about half."""
+    return 1.0 if ord(char) >= 0x2E80 or "\uff00" <= char <= "\uffef" else 0.55
+
+
+def split_line(line: TextLine, g0: float, g1: float) -> list[TextLine]:
+    """One straddling line as two: the text is cut where the character advances (full-width 1, others 0.55,
+    laid out proportionally over the box) reach the gutter, moved to a space or to a number that starts
+    the right part when one is within two characters; the boxes end and start at the gutter."""
+    text = line.text
+    widths = [_char_width(c) for c in text]
+    total = sum(widths)
+    target = total * ((g0 + g1) / 2 - line.x0) / max(line.x1 - line.x0, 1.0)
+    cumulative, cut = 0.0, len(text)
+    for index, width in enumerate(widths):
+        if cumulative + width / 2 >= target:
+            cut = index
+            break
+        cumulative += width
+    nearby = [m.start() for m in PIECE_START.finditer(text) if 0 < m.start() < len(text) and abs(m.start() - cut) <= 2]
+    if nearby:
+        cut = min(nearby, key=lambda position: abs(position - cut))
+    left_text, right_text = text[:cut].strip(), text[cut:].strip()
+    if not left_text or not right_text:
+        return [line]
+    return [TextLine(left_text, (line.x0, line.y0, g0, line.y1), line.confidence),
+            TextLine(right_text, (g1, line.y0, line.x1, line.y1), line.confidence)]
 
 
 SPREAD_MIDDLE_SHARE = 0.1  # a spread's fold lies within this share of the width from the middle
 
 
-def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | None = None) -> tuple[float, float] | None:
+def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | None = None,
+                blocks: list[Block] | None = None) -> tuple[float, float] | None:
     """The vertical gap (x0, x1) that separates two real columns of text, if any: the one fewest lines
     cross, then the widest. On a landscape spread a gap at the fold splits the two pages even where
-    they hold few full-width lines (a primary-school paper of short option rows)."""
+    they hold few full-width lines (a primary-school paper of short option rows). A gap narrower than
+    MIN_GUTTER_SHARE needs evidence: layout blocks on both sides of it, or white space down the body."""
     if len(lines) < 2 * MIN_SIDE_LINES:
         return None
     x_min, x_max = min(l.x0 for l in lines), max(l.x1 for l in lines)
@@ -82,20 +189,87 @@ def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | N
         elif run:
             fewest = min(c for _, c in run)  # the gutter proper: where fewest lines cross
             inner = [x for x, c in run if c == fewest]
+            if inner[-1] - inner[0] < MIN_GUTTER_SHARE * page_width:
+                # a narrow core: padded boxes poking in from either side shave it; count the few that do
+                near = [x for x, c in run if c <= fewest + CORE_TOLERANCE]
+                inner = _contiguous_around(near, inner[0], inner[-1])
             candidates.append((inner[0], inner[-1], fewest, run[0][0], run[-1][0]))
             run = []
     # the gutter fewest lines cross (a spread's middle, crossed by one long formula line at most), then the
     # widest: a wide gap that a dozen lines cross is the space before a column of option pictures
     for g0, g1, _, run0, run1 in sorted(candidates, key=lambda gap: (gap[2], gap[0] - gap[1])):
-        if g1 - g0 < MIN_GUTTER_SHARE * page_width:
+        if g1 - g0 < NARROW_GUTTER_LINES * median_height(lines):
             continue
+        blocks_split, white_space = _blocks_split_at(blocks or [], g0, g1), _white_space_down(lines, g0, g1)
+        if g1 - g0 < MIN_GUTTER_SHARE * page_width and not (blocks_split or white_space):
+            continue
+        # both kinds of evidence: a short last column (two questions under a full one) is still a column
+        full_needed = 1 if blocks_split and white_space else MIN_FULL_LINES
         # the fold: a clear band (a footer line may cross part of it) at the middle of a landscape page
         at_fold = spread_middle is not None and (
             run0 <= spread_middle <= run1 or abs((g0 + g1) / 2 - spread_middle) < SPREAD_MIDDLE_SHARE * page_width
         )
-        if (at_fold and _both_sides_hold(lines, g0, g1, step)) or _separates_columns(lines, g0, g1, step, page_width):
+        if (at_fold and _both_sides_hold(lines, g0, g1, step)) or _separates_columns(lines, g0, g1, step, page_width,
+                                                                                      full_needed):
             return g0, g1
     return None
+
+
+CORE_TOLERANCE = 2  # lines poking into a narrow gutter that still leave it a gutter
+
+
+def _contiguous_around(xs: list[float], start: float, end: float) -> list[float]:
+    """The contiguous run of sampled positions (one step apart) in xs that holds [start, end]."""
+    if not xs:
+        return [start, end]
+    step = min((b - a for a, b in zip(xs, xs[1:])), default=1.0)
+    index = next((i for i, x in enumerate(xs) if x >= start), len(xs) - 1)
+    lo = hi = index
+    while lo > 0 and xs[lo] - xs[lo - 1] <= step * 1.01:
+        lo -= 1
+    while hi + 1 < len(xs) and xs[hi + 1] - xs[hi] <= step * 1.01:
+        hi += 1
+    return [xs[lo], max(xs[hi], end)]
+
+
+def _blocks_split_at(blocks: list[Block], g0: float, g1: float) -> bool:
+    """The layout model saw columns here: blocks wholly on each side, side by side, and through the
+    height where both sides hold blocks, those that span the gap cover at most MAX_CROSSING_COVER of it."""
+    slack = g1 - g0
+    left = [b.bbox for b in blocks if b.bbox[2] <= g1 + slack]
+    right = [b.bbox for b in blocks if b.bbox[0] >= g0 - slack]
+    spanning = [b.bbox for b in blocks if b.bbox[0] < g0 - slack and b.bbox[2] > g1 + slack]
+    return _little_crosses_body(left, right, spanning)
+
+
+def _white_space_down(lines: list[TextLine], g0: float, g1: float) -> bool:
+    """White space down the text body: through the height where lines stand on both sides of the gap,
+    the lines that cross it cover at most MAX_CROSSING_COVER of it."""
+    left = [l.bbox for l in lines if l.x1 <= g1]
+    right = [l.bbox for l in lines if l.x0 >= g0]
+    crossing = [l.bbox for l in lines if l.x0 < g0 and l.x1 > g1]
+    return _little_crosses_body(left, right, crossing)
+
+
+def _little_crosses_body(left: list, right: list, crossing: list) -> bool:
+    if not left or not right:
+        return False
+    top = max(min(b[1] for b in left), min(b[1] for b in right))
+    bottom = min(max(b[3] for b in left), max(b[3] for b in right))
+    if bottom <= top:
+        return False
+    inside = [(max(b[1], top), min(b[3], bottom)) for b in crossing if b[3] > top and b[1] < bottom]
+    return _cover(inside) <= MAX_CROSSING_COVER * (bottom - top)
+
+
+def _cover(spans: list[tuple[float, float]]) -> float:
+    """Length of the union of [y0, y1] intervals."""
+    total, end = 0.0, float("-inf")
+    for y0, y1 in sorted(spans):
+        if y1 > end:
+            total += y1 - max(y0, end)
+            end = y1
+    return total
 
 
 def _sides(lines: list[TextLine], g0: float, g1: float, step: float) -> tuple[list[TextLine], list[TextLine]]:
@@ -110,7 +284,8 @@ def _both_sides_hold(lines: list[TextLine], g0: float, g1: float, step: float) -
 OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
 
 
-def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float, page_width: float) -> bool:
+def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float, page_width: float,
+                       full_needed: int = MIN_FULL_LINES) -> bool:
     """Both sides hold real text: a few full-width lines each that are not options (the B/D options
     of a single column laid out two to a row are not a column)."""
     x_min = min(l.x0 for l in lines)
@@ -118,13 +293,20 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
         return False
     # the right margin mirrors the left one: of the page, or of the region's own text on half a spread
-    right_edge = max(l.x1 for l in lines) if x_min > page_width / 2 else page_width - x_min
+    x_max = max(l.x1 for l in lines)
+    if x_min > page_width / 2:
+        right_edge = x_max
+    elif x_max <= page_width / 2 + step:  # the left page of a spread: its margin mirrors within that page
+        right_edge = page_width / 2 - x_min
+    else:
+        right_edge = page_width - x_min
+    # the narrower side sizes a full line on both: three columns have two of them right of the first gutter
     left_room, right_room = g0 - x_min, right_edge - g1
 
     def full_lines(side, room):  # options don't count: B/D options two to a row look like a column
         return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))
 
-    return full_lines(left, left_room) >= MIN_FULL_LINES and full_lines(right, right_room) >= MIN_FULL_LINES
+    return full_lines(left, left_room) >= full_needed and full_lines(right, right_room) >= full_needed
 
 
 def group_rows(lines: list[TextLine]) -> list[list[TextLine]]:

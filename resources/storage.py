@@ -30,6 +30,8 @@ class Paper(Base):
     page_count: Mapped[int] = mapped_column(Integer)
     failed_pages: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="done")  # done | refused | failed
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
     pages: Mapped[list["Page"]] = relationship(back_populates="paper", cascade="all, delete-orphan", order_by="Page.index")
     questions: Mapped[list["Question"]] = relationship(
         back_populates="paper", cascade="all, delete-orphan", order_by="Question.position"
@@ -144,6 +146,18 @@ def replace_paper(engine: Engine, paper: dict[str, Any], pages: list[dict], ques
             ],
             questions=[_question_row(position, q) for position, q in enumerate(questions, start=1)],
         )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def record_paper_failure(engine: Engine, paper: dict[str, Any], error: str, kind: str) -> int:
+    """The paper's row says it could not be read ("refused" for a bad file, else "failed"), replacing earlier rows."""
+    with Session(engine) as session, session.begin():
+        session.execute(delete(Paper).where(Paper.key == paper["key"]))
+        row = Paper(key=paper["key"], name=paper["name"], source_path=paper["source_path"], engine=paper["engine"],
+                    page_count=0, failed_pages=0, processed_at=dt.datetime.now(dt.timezone.utc),
+                    status="refused" if kind == "bad_file" else "failed", error=error)
         session.add(row)
         session.flush()
         return row.id

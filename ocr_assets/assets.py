@@ -16,6 +16,7 @@ from ocr_assets.pages import DEFAULT_PDF_DPI, SUPPORTED, BadPaper, PageRef, enum
 from ocr_assets.partitions import papers_partitions
 from ocr_assets.pipeline import page_entries, questions_from
 from ocr_assets.review import render_review
+from ocr_assets.review_server import inline_plot, review_url
 from ocr_assets.structure import ocr_frames, read_structures, write_structures
 from resources import ocr_engine as engine_module
 from resources.drop_folder import DropFolder, DroppedPaper
@@ -163,7 +164,10 @@ def ocr_structure(
         "worker_pid": os.getpid(),
         **{k: v for k, v in usage.items() if v is not None},
         "hardware": dg.MetadataValue.json(as_json(hw, params)),
-        "utilisation_plot": dg.MetadataValue.md(plot or "run too short to plot"),
+        "utilisation_plot": dg.MetadataValue.md(
+            inline_plot(plot, artifacts.paper_dir("review", context.partition_key) / "utilisation.png",
+                        Path(artifacts.data_dir) / "review") if plot else "run too short to plot"
+        ),
     })
     return index
 
@@ -206,6 +210,7 @@ def exam_questions(
         "failed_pages": sum(1 for e in entries if e["status"] != "ok"),
         "paper_id": paper_id,
         "review_page": dg.MetadataValue.path(str(review_html.resolve())),
+        "review_link": dg.MetadataValue.url(review_url(review_html, Path(artifacts.data_dir) / "review")),
         "database": store.engine().url.render_as_string(hide_password=True),
         "preview": dg.MetadataValue.md(
             "| # | type | score | stem | options | sub |\n|---|---|---|---|---|---|\n" + preview

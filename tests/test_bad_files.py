@@ -205,3 +205,31 @@ def test_a_transient_step_failure_is_retried_and_a_crash_would_be(tmp_path, inst
     # the step retries had their turn; a killed run process is Dagster's run retry to redo
     assert auto_reexecution_should_retry_run(instance, run, RunFailureReason.UNEXPECTED_TERMINATION)
     assert not auto_reexecution_should_retry_run(instance, run, RunFailureReason.STEP_FAILURE)
+
+
+@needs_soffice
+def test_a_word_paper_with_a_chinese_name_lands_in_the_database(tmp_path, instance):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    docx(drop / "2023年 重庆 化学.docx", [
+        "一、选择题（本大题共2小题，每小题2分）",
+        "1．下列变化中，属于化学变化的是",
+        "A．冰雪融化　　B．纸张燃烧　　C．酒精挥发　　D．矿石粉碎",
+        "2．空气中含量最多的气体是",
+        "A．氧气　　B．氮气　　C．二氧化碳　　D．水蒸气",
+    ])
+    age(drop)
+    resources = _resources(tmp_path, drop)
+    request = tick(instance, drop).run_requests[0]
+    assert request.partition_key == "2023年 重庆 化学"
+    result = _job(resources).execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags)
+    assert result.success
+    pages_meta = result.asset_materializations_for_node("pages")[0].metadata
+    assert pages_meta["read_as"].value == "PDF converted by LibreOffice" and pages_meta["page_count"].value == 1
+    assert any((tmp_path / "data" / "converted").glob("*.pdf")) and [p.name for p in drop.iterdir()] == ["2023年 重庆 化学.docx"]
+    with Session(make_engine(resources["store"].database_url)) as session:
+        row = session.scalars(select(Paper).where(Paper.key == "2023年 重庆 化学")).one()
+        assert row.status == "done" and row.name == "2023年 重庆 化学.docx"
+        assert [q.number for q in row.questions] == ["1", "2"]
+        assert [o.label for o in row.questions[1].options] == ["A", "B", "C", "D"]
+    assert (tmp_path / "data" / "frames" / "2023年 重庆 化学" / "manifest.json").exists()

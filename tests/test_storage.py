@@ -53,7 +53,7 @@ def _postgres_up() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _postgres_up(), reason="no PostgreSQL on 127.0.0.1:5432 (README: 'PostgreSQL tests')")
+@pytest.mark.skipif(not _postgres_up(), reason="no PostgreSQL on 127.0.0.1:5432 (README: 'PostgreSQL')")
 def test_postgres_replace_is_atomic():
     engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
     schema_reset = "DROP TABLE IF EXISTS figures, spans, sub_questions, options, questions, pages, papers CASCADE"

@@ -8,6 +8,7 @@ code and a message that says which file, what is wrong and what to do.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import unicodedata
@@ -103,6 +104,8 @@ def unsupported_reason(path: Path) -> str:
             f"{path.name}: folder holds no page images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
             "drop each PDF or Word file directly in the drop folder, not in a sub-folder"
         )
+    if path.is_symlink() and not path.exists():
+        return f"{path.name}: a link to {os.readlink(path)}, which does not exist; copy the paper itself into the drop folder"
     if not path.is_file():
         return f"{path.name}: not a regular file; drop a {SUPPORTED}"
     return f"{path.name}: {path.suffix or 'a file without suffix'} is not a paper type this pipeline reads; drop a {SUPPORTED}"
@@ -238,9 +241,13 @@ def _check_image(path: Path) -> None:
         with Image.open(path) as image:  # reads the header only
             _refuse_huge(image.size, path)
     except Image.DecompressionBombError as exc:
-        raise BadPaper(f"{path}: {exc}; scan at 300 dpi or less", "too_large") from exc
+        raise BadPaper(f"{path}: {_bomb_message(exc)}", "too_large") from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise BadPaper(f"{path}: not an image Pillow can read ({exc}); save it again as PNG or JPEG", "not_image") from exc
+
+
+def _bomb_message(exc: Exception) -> str:
+    return f"image too large to decode safely ({str(exc).rstrip('.')}); scan at 300 dpi or less"
 
 
 def _refuse_huge(size: tuple[int, int], path: Path | str) -> None:
@@ -269,7 +276,7 @@ def load_page(ref: PageRef) -> Image.Image:
     try:
         image = Image.open(ref.file)
     except Image.DecompressionBombError as exc:
-        raise BadPaper(f"{ref.source}: {exc}; scan at 300 dpi or less", "too_large") from exc
+        raise BadPaper(f"{ref.source}: {_bomb_message(exc)}", "too_large") from exc
     with image:
         _refuse_huge(image.size, ref.source)  # before decoding: a bomb page fails alone, cheaply
         image.load()

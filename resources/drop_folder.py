@@ -13,7 +13,7 @@ import dagster as dg
 from ocr_assets.pages import SUPPORTED, paper_files, paper_key, paper_kind, unsupported_reason
 
 # Which of two entries with the same stem keeps the bare key (x.pdf beside x.png and a folder x).
-_KIND_RANK = {"pdf": 0, "folder": 1, "word": 2, "image": 3, "unsupported": 4}
+_KIND_RANK = {"pdf": 0, "folder": 1, "word": 2, "image": 3, "unsupported": 4, "unreadable": 5}
 
 
 @dataclass(frozen=True)
@@ -22,15 +22,15 @@ class DroppedPaper:
     path: Path
     signature: str  # cheap: names, sizes and mtimes of its files
     newest_mtime: float
-    kind: str = "pdf"  # paper_kind, or "outside" for a link leaving the drop folder
+    kind: str = "pdf"  # paper_kind, "outside" for a link leaving the drop folder, "unreadable"
     problem: str | None = None  # why it is refused without reading it (unsupported type, link outside)
     reason: str | None = None  # BadPaper reason code of `problem`
 
     def content_hash(self) -> str:
         """Exact: a hash of the bytes of every file, in page order. An entry refused for what it is
-        (a link leaving the drop folder, a FIFO) is never opened: its signature stands for its bytes."""
+        (a link leaving the drop folder, a FIFO, no permission) is never opened: its signature stands for its bytes."""
         digest = hashlib.sha256()
-        if self.kind == "outside" or (self.problem is not None and not self.path.is_file()):
+        if self.kind in ("outside", "unreadable") or (self.problem is not None and not self.path.is_file()):
             digest.update(f"{self.path.name}|{self.signature}".encode("utf-8", "surrogateescape"))
             return digest.hexdigest()
         for file in paper_files(self.path):
@@ -46,6 +46,23 @@ def _stat(path: Path) -> os.stat_result:
         return path.stat()
     except OSError:  # a dangling link: describe the link itself
         return path.lstat()
+
+
+def _inspect(entry: Path, kind: str, real_root: Path):
+    """(kind, problem, reason, [(name, stat)], newest mtime) of one drop-folder entry."""
+    if kind == "unreadable":
+        raise PermissionError(f"cannot list {entry.name}")
+    files = paper_files(entry) if kind == "folder" else [entry]
+    if _escapes(entry, real_root) or any(_escapes(f, real_root) for f in files):
+        problem = (
+            f"{entry.name}: a link to {entry.resolve()}, outside the drop folder {real_root}; "
+            "papers are read only from inside it: copy the paper in instead of linking it"
+        )
+        link = entry.lstat()
+        return "outside", problem, "outside_drop_folder", [(entry.name, link)], link.st_mtime
+    problem, reason = (unsupported_reason(entry), "unsupported_type") if kind == "unsupported" else (None, None)
+    stats = [(f.name, _stat(f)) for f in files]
+    return kind, problem, reason, stats, max([st.st_mtime for _, st in stats] + [_stat(entry).st_mtime])
 
 
 def _escapes(path: Path, root: Path) -> bool:
@@ -69,30 +86,25 @@ class DropFolder(dg.ConfigurableResource):
         real_root = root.resolve()
         entries = []
         for entry in root.iterdir():
-            kind = paper_kind(entry)
+            try:
+                kind = paper_kind(entry)
+            except OSError:  # a folder we may not list: refused below, saying so
+                kind = "unreadable"
             if kind is not None:
                 entries.append((_KIND_RANK[kind], entry.name, entry, kind))
         found: list[DroppedPaper] = []
         keys: set[str] = set()
         for _, _, entry, kind in sorted(entries):
-            files = paper_files(entry) if kind == "folder" else [entry]
-            problem = reason = None
-            if _escapes(entry, real_root) or any(_escapes(f, real_root) for f in files):
-                kind, reason = "outside", "outside_drop_folder"
-                problem = (
-                    f"{entry.name}: a link to {entry.resolve()}, outside the drop folder {real_root}; "
-                    "papers are read only from inside it: copy the paper in instead of linking it"
-                )
+            try:
+                kind, problem, reason, stats, newest = _inspect(entry, kind, real_root)
+            except (OSError, RuntimeError) as exc:  # permissions, a link loop: never a failed sensor tick
+                kind, reason = "unreadable", "unreadable"
+                problem = f"{entry.name}: cannot be read ({exc}); make it readable, or remove it from the drop folder"
                 stats = [(entry.name, entry.lstat())]
-                files = []
-            else:
-                if kind == "unsupported":
-                    problem, reason = unsupported_reason(entry), "unsupported_type"
-                stats = [(f.name, _stat(f)) for f in files]
+                newest = stats[0][1].st_mtime
             signature = hashlib.sha1(
                 "|".join(f"{name}:{st.st_size}:{st.st_mtime_ns}" for name, st in stats).encode("utf-8", "surrogateescape")
             ).hexdigest()
-            newest = max([st.st_mtime for _, st in stats] + ([_stat(entry).st_mtime] if files else []))
             key = _unique_key(entry, keys)
             keys.add(key)
             found.append(DroppedPaper(key, entry, signature, newest, kind, problem, reason))

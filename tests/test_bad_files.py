@@ -143,6 +143,12 @@ def _step_events(result, kind):
     return [e for e in result.all_events if e.event_type_value == kind]
 
 
+def _reconcile(instance, drop_folder):
+    # as a context manager: the context opens its own instance from the ref and must close it
+    with dg.build_schedule_context(instance=instance, resources={"drop_folder": drop_folder}) as context:
+        return reconcile_papers(context)
+
+
 def test_bad_files_fail_once_recorded_and_are_not_requested_again(tmp_path, instance):
     drop = tmp_path / "drop"
     drop.mkdir()
@@ -178,8 +184,7 @@ def test_bad_files_fail_once_recorded_and_are_not_requested_again(tmp_path, inst
 
     # neither the sensor nor the hourly schedule asks again while the bytes stay the same
     assert tick(instance, drop, first.cursor).run_requests == []
-    schedule_context = dg.build_schedule_context(instance=instance, resources={"drop_folder": resources["drop_folder"]})
-    skipped = reconcile_papers(schedule_context)
+    skipped = _reconcile(instance, resources["drop_folder"])
     assert isinstance(skipped, dg.SkipReason) and f"refused ({len(expected)})" in skipped.skip_message
 
     # new bytes: asked again, by the sensor and (had its run been lost) by the schedule
@@ -187,7 +192,7 @@ def test_bad_files_fail_once_recorded_and_are_not_requested_again(tmp_path, inst
     age(drop / "empty.pdf", time.time() - 60)
     again = tick(instance, drop, first.cursor)
     assert [r.partition_key for r in again.run_requests] == [keys["empty.pdf"]]
-    requests = reconcile_papers(dg.build_schedule_context(instance=instance, resources={"drop_folder": resources["drop_folder"]}))
+    requests = _reconcile(instance, resources["drop_folder"])
     assert [r.partition_key for r in requests] == [keys["empty.pdf"]]
 
 
@@ -233,3 +238,29 @@ def test_a_word_paper_with_a_chinese_name_lands_in_the_database(tmp_path, instan
         assert [q.number for q in row.questions] == ["1", "2"]
         assert [o.label for o in row.questions[1].options] == ["A", "B", "C", "D"]
     assert (tmp_path / "data" / "frames" / "2023年 重庆 化学" / "manifest.json").exists()
+
+
+def test_a_refusal_stands_for_the_same_bytes_unless_the_missing_converter_arrived():
+    from ocr_assets.assets import REFUSED_SHA_TAG
+    from ocr_assets.schedules import refusal_stands
+
+    refused = {REFUSED_TAG: "empty", REFUSED_SHA_TAG: "abc"}
+    assert refusal_stands(refused, "abc", converter_available=True)
+    assert not refusal_stands(refused, "def", converter_available=True)  # new bytes
+    assert not refusal_stands({}, "abc", converter_available=True)  # a failure that was not a refusal
+    for_want_of_libreoffice = {REFUSED_TAG: "needs_libreoffice", REFUSED_SHA_TAG: "abc"}
+    assert refusal_stands(for_want_of_libreoffice, "abc", converter_available=False)
+    assert not refusal_stands(for_want_of_libreoffice, "abc", converter_available=True)
+
+
+def test_links_that_loop_or_dangle_and_pipes_are_refused_and_never_stop_the_sensor(tmp_path, instance):
+    os.symlink(tmp_path / "loop.pdf", tmp_path / "loop.pdf")
+    os.symlink(tmp_path / "gone.pdf", tmp_path / "dangling.pdf")
+    os.mkfifo(tmp_path / "pipe.pdf")  # opening it to hash it would block the sensor for ever
+    for name in ("loop.pdf", "dangling.pdf", "pipe.pdf"):
+        os.utime(tmp_path / name, (time.time() - 3600,) * 2, follow_symlinks=False)
+    papers = {p.path.name: p for p in DropFolder(path=str(tmp_path)).papers()}
+    assert papers["loop.pdf"].reason == "unreadable" and "loop" in papers["loop.pdf"].problem.lower()
+    assert "does not exist" in papers["dangling.pdf"].problem and "not a regular file" in papers["pipe.pdf"].problem
+    result = tick(instance, tmp_path)
+    assert sorted(r.partition_key for r in result.run_requests) == ["dangling", "loop", "pipe"]

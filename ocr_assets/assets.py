@@ -12,16 +12,17 @@ from PIL import Image
 
 from ocr_assets.frames import Frame, write_frames
 from ocr_assets.monitoring import usage_plot_md
-from ocr_assets.pages import DEFAULT_PDF_DPI, PageRef, enumerate_pages
+from ocr_assets.pages import DEFAULT_PDF_DPI, SUPPORTED, BadPaper, PageRef, enumerate_pages
 from ocr_assets.partitions import papers_partitions
 from ocr_assets.pipeline import page_entries, questions_from
 from ocr_assets.review import markdown_text, render_review
+from ocr_assets.review_server import inline_plot, review_url
 from ocr_assets.structure import ocr_frames, read_structures, write_structures
 from resources import ocr_engine as engine_module
-from resources.drop_folder import DropFolder
+from resources.drop_folder import DropFolder, DroppedPaper
 from resources.hardware import HardwareConfig, as_json, banner
 from resources.ocr_engine import OcrEngineResource
-from resources.storage import ArtifactStore, QuestionStore, replace_paper
+from resources.storage import ArtifactStore, QuestionStore, record_paper_failure, replace_paper
 
 GROUP = "exam_papers"
 
@@ -38,18 +39,70 @@ def _thumbnail_md(path: str, width: int = 360) -> str:
     return f"![page](data:image/jpeg;base64,{base64.b64encode(buffer.getvalue()).decode()})"
 
 
+# Run tags of a refused paper: the reconcile schedule and the sensor skip it until its bytes change.
+REFUSED_TAG = "exampaper/refused"
+REFUSED_SHA_TAG = "exampaper/refused_sha256"
+
+
 @dg.asset(partitions_def=papers_partitions, group_name=GROUP, kinds={"pdf"})
-def pages(context: dg.AssetExecutionContext, config: PagesConfig, drop_folder: DropFolder) -> list[dict]:
-    """The paper's pages: PDF pages (rendered at `pdf_dpi`), one image, or a folder of images in natural order."""
-    paper = drop_folder.find(context.partition_key)
-    refs = enumerate_pages(paper, pdf_dpi=config.pdf_dpi)
+def pages(
+    context: dg.AssetExecutionContext,
+    config: PagesConfig,
+    drop_folder: DropFolder,
+    store: QuestionStore,
+    ocr_engine: OcrEngineResource,
+    artifacts: ArtifactStore,
+) -> list[dict]:
+    """The paper's pages: PDF or Word pages (rendered at `pdf_dpi`), one image, or a folder of images in natural order.
+    A file that cannot be read is refused once: a failure that is never retried, and a "refused" row in the database."""
+    dropped = drop_folder.get(context.partition_key)
+    try:
+        if dropped.problem:
+            raise BadPaper(dropped.problem, dropped.reason or "unreadable")
+        refs = enumerate_pages(dropped.path, pdf_dpi=config.pdf_dpi, converted_dir=Path(artifacts.data_dir) / "converted")
+    except BadPaper as exc:
+        raise _refuse(context, dropped, exc, store, ocr_engine.engine) from exc
+    paper = dropped.path
     context.add_output_metadata({
         "paper": str(paper.resolve()),
         "page_count": len(refs),
         "sources": dg.MetadataValue.md("\n".join(f"{r.index}. `{r.source}`" for r in refs[:50])),
         "pdf_dpi": config.pdf_dpi if refs[0].pdf_page is not None else None,
+        "read_as": "PDF converted by LibreOffice" if dropped.kind == "word" else dropped.kind,
     })
     return [r.to_dict() for r in refs]
+
+
+def _refuse(
+    context: dg.AssetExecutionContext, dropped: DroppedPaper, exc: BadPaper, store: QuestionStore, engine: str
+) -> dg.Failure:
+    """Record the refusal (database row, run tags) and the Failure to raise: retrying cannot help."""
+    message = str(exc)
+    sha = dropped.content_hash()
+    paper_id = record_paper_failure(
+        store.engine(),
+        {"key": dropped.key, "name": dropped.path.name, "source_path": str(dropped.path.absolute()), "engine": engine},
+        message,
+        "bad_file",
+    )
+    # max_retries 0 on this run: Dagster's run retries would otherwise re-run a file that cannot change by itself
+    context.instance.add_run_tags(
+        context.run_id, {REFUSED_TAG: exc.reason, REFUSED_SHA_TAG: sha, "dagster/max_retries": "0"}
+    )
+    context.log.error(f"refused: {message}")
+    return dg.Failure(
+        description=f"Refused {dropped.path.name}: {message}",
+        metadata={
+            "file": str(dropped.path.absolute()),
+            "reason": exc.reason,
+            "error": message,
+            "supported": SUPPORTED,
+            "paper_id": paper_id,
+            "sha256": sha,
+            "what_next": "replace the file in the drop folder; it is read again once its bytes change",
+        },
+        allow_retries=False,
+    )
 
 
 @dg.asset(partitions_def=papers_partitions, group_name=GROUP, kinds={"image"})
@@ -115,7 +168,10 @@ def ocr_structure(
         "worker_pid": os.getpid(),
         **{k: v for k, v in usage.items() if v is not None},
         "hardware": dg.MetadataValue.json(as_json(hw, params)),
-        "utilisation_plot": dg.MetadataValue.md(plot or "run too short to plot"),
+        "utilisation_plot": dg.MetadataValue.md(
+            inline_plot(plot, artifacts.paper_dir("review", context.partition_key) / "utilisation.png",
+                        Path(artifacts.data_dir) / "review") if plot else "run too short to plot"
+        ),
     })
     return index
 
@@ -158,6 +214,7 @@ def exam_questions(
         "failed_pages": sum(1 for e in entries if e["status"] != "ok"),
         "paper_id": paper_id,
         "review_page": dg.MetadataValue.path(str(review_html.resolve())),
+        "review_link": dg.MetadataValue.url(review_url(review_html, Path(artifacts.data_dir) / "review")),
         "database": store.engine().url.render_as_string(hide_password=True),
         "preview": dg.MetadataValue.md(
             "| # | type | score | stem | options | sub |\n|---|---|---|---|---|---|\n" + preview

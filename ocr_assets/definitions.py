@@ -17,6 +17,7 @@ from resources.ocr_engine import DEFAULT_ENGINE, OcrEngineResource
 from resources.storage import ArtifactStore, QuestionStore
 
 DATA_DIR = os.environ.get("EXAMPAPER_DATA_DIR", "data")
+STEP_RETRY_DELAY_S = float(os.environ.get("EXAMPAPER_RETRY_DELAY_S", "10"))
 
 
 def drop_folder_resource() -> DropFolder:
@@ -41,7 +42,13 @@ process_paper = dg.define_asset_job(
     selection=[pages, decoded_frames, ocr_structure, exam_questions],
     partitions_def=papers_partitions,
     executor_def=dg.in_process_executor,
-    tags={"dagster/max_retries": "2"},
+    # A step that raises (engine load, out of memory) is retried in place with backoff (10 s, 20 s ± jitter);
+    # a refused file raises Failure(allow_retries=False) and is not. Run retries are left to crashes
+    # (a killed run process), which no step retry can see.
+    op_retry_policy=dg.RetryPolicy(
+        max_retries=2, delay=STEP_RETRY_DELAY_S, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    ),
+    tags={"dagster/max_retries": "2", "dagster/retry_on_asset_or_op_failure": "false"},
 )
 
 defs = dg.Definitions(

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("EXAMPAPER_RETRY_DELAY_S", "0.2")  # step retries back off in tests too, briefly
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_PDF = REPO / "samples" / "sample_paper.pdf"

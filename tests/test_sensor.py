@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from ocr_assets.partitions import papers_partitions
-from ocr_assets.sensors import drop_folder_sensor
+from ocr_assets.sensors import drop_folder_sensor, plan_runs
 from resources.drop_folder import DropFolder
 from tests.conftest import SAMPLE_PDF
 
@@ -34,16 +34,41 @@ def instance():
 
 def test_settled_papers_get_a_partition_and_one_run_each(tmp_path, instance):
     shutil.copy(SAMPLE_PDF, tmp_path / "sample_paper.pdf")
-    (tmp_path / "spread").mkdir()
-    shutil.copy(SAMPLE_PDF, tmp_path / "spread" / "not-an-image.pdf")  # folder without images: not a paper
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "p1.jpg").write_bytes(b"jpeg bytes")
-    (tmp_path / "notes.txt").write_text("ignored")
+    (tmp_path / ".hidden.pdf").write_bytes(b"%PDF")  # hidden: never a paper
     age(tmp_path)
     result = tick(instance, tmp_path)
     assert sorted(r.partition_key for r in result.run_requests) == ["photos", "sample_paper"]
     assert sorted(result.dynamic_partitions_requests[0].partition_keys) == ["photos", "sample_paper"]
     assert set(instance.get_dynamic_partitions("papers")) == {"photos", "sample_paper"}
+
+
+def test_unsupported_entries_are_listed_as_refused_once(tmp_path, instance):
+    (tmp_path / "spread").mkdir()
+    shutil.copy(SAMPLE_PDF, tmp_path / "spread" / "not-an-image.pdf")  # folder without images
+    (tmp_path / "notes.txt").write_text("homework list")
+    (tmp_path / "~$paper.docx").write_bytes(b"lock")  # Word's lock file: skipped in silence
+    age(tmp_path)
+    papers = DropFolder(path=str(tmp_path)).papers()
+    plan = plan_runs(papers, {}, set(), 10, time.time())
+    assert sorted(r.partition_key for r in plan.run_requests) == ["notes.txt", "spread"]
+    assert len(plan.refused) == 2 and all("drop" in why for why in plan.refused)
+    assert any("notes.txt" in why and ".docx" in why and ".pdf" not in why.split(":")[0] for why in plan.refused)
+    assert plan_runs(papers, plan.cursor, {"notes.txt", "spread"}, 10, time.time()).run_requests == []
+
+
+def test_a_word_file_refused_for_want_of_libreoffice_is_asked_again_once_it_is_there(tmp_path, instance):
+    (tmp_path / "paper.docx").write_bytes(b"PK\x03\x04 a word file")
+    age(tmp_path)
+    papers = DropFolder(path=str(tmp_path)).papers()
+    without = plan_runs(papers, {}, set(), 10, time.time(), converter_available=False)
+    assert [r.partition_key for r in without.run_requests] == ["paper"]
+    assert plan_runs(papers, without.cursor, {"paper"}, 10, time.time(), converter_available=False).run_requests == []
+    installed = plan_runs(papers, without.cursor, {"paper"}, 10, time.time(), converter_available=True)
+    assert [r.partition_key for r in installed.run_requests] == ["paper"]
+    assert installed.run_requests[0].run_key != without.run_requests[0].run_key
+    assert plan_runs(papers, installed.cursor, {"paper"}, 10, time.time(), converter_available=True).run_requests == []
 
 
 def test_a_paper_still_being_written_waits(tmp_path, instance):
@@ -81,8 +106,23 @@ def test_cursor_neither_skips_nor_repeats_and_changed_content_reruns(tmp_path, i
 
 
 def test_same_stem_different_suffix_get_distinct_keys(tmp_path, instance):
-    shutil.copy(SAMPLE_PDF, tmp_path / "x.pdf")
     (tmp_path / "x.png").write_bytes(b"png")
     age(tmp_path)
+    assert [r.partition_key for r in tick(instance, tmp_path).run_requests] == ["x"]
+    shutil.copy(SAMPLE_PDF, tmp_path / "x.pdf")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "p1.png").write_bytes(b"png")
+    age(tmp_path)
+    keys = {p.path.name: p.key for p in DropFolder(path=str(tmp_path)).papers()}
+    assert keys == {"x.pdf": "x", "x.png": "x.png", "x": keys["x"]} and keys["x"].startswith("x-")
+
+
+def test_chinese_names_are_their_own_keys_and_keys_never_collide(tmp_path, instance):
+    names = ["2023年 重庆 化学.pdf", "2023年 重庆 化学 (答案).pdf", "2023年  重庆 化学.pdf", "a...b.pdf", "a_b.pdf", "x\ty.pdf"]
+    for name in names:
+        shutil.copy(SAMPLE_PDF, tmp_path / name)
+    age(tmp_path)
     keys = [r.partition_key for r in tick(instance, tmp_path).run_requests]
-    assert len(keys) == 2 and len(set(keys)) == 2 and "x" in keys
+    assert len(set(keys)) == len(names)
+    assert {"2023年 重庆 化学", "2023年 重庆 化学 (答案)", "a_b"} <= set(keys)
+    assert set(instance.get_dynamic_partitions("papers")) == set(keys)  # Dagster took every one

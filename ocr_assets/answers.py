@@ -153,9 +153,12 @@ def leading_answer(text: str) -> str | None:
 # ---- an answer key: its lines become entries by (section, number) -------------------------------------------
 
 KEY_NUMBER = re.compile(r"(\d{1,3})\s*(?:[-—–~～至]\s*(\d{1,3}))?\s*[.．、:：]?")
-KEY_TOKEN = re.compile(r"(\d{1,3})\s*(?:[-—–~～至]+\s*(\d{1,3}))?|([A-H]{1,8}|[√×✓✗])(?![A-Za-z])")
+# a true/false mark counts only standing alone: "2√3" is a number
+KEY_TOKEN = re.compile(r"(\d{1,3})\s*(?:[-—–~～至]+\s*(\d{1,3}))?|([A-H]{1,8}(?![A-Za-z])|(?<!\d)[√×✓✗](?!\d))")
 # words a key table or a key line may carry besides numbers and letters
 KEY_FILLER = re.compile(r"题\s*号|答\s*案|选\s*项|小\s*题|题\s*目|选择题|[|｜\-—–~～至.．、:：,，;；()（）\s]")
+NEXT_ENTRY = re.compile(r"(?:^|(?<=\s))(\d{1,3})\s*[.．、](?!\d)\s*")  # "… 14. -1  17. 2√3": the next entry
+NEXT_ENTRY_MAX_STEP = 10
 KEY_ENTRY_START = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]\s*(.*)$", re.S)
 
 
@@ -169,6 +172,8 @@ def is_choice_key_line(text: str) -> bool:
         return True
     # a table's row of numbers alone ("题号 1 2 3 4 5"), not a fill-in key ("11. 3 12. 5")
     numbers = [int(low) for low, _, _ in tokens]
+    if re.fullmatch(r"\s*\d{1,3}\s*", text):
+        return True  # one cell of a table the OCR read cell by cell
     return len(numbers) >= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:])) or re.search(r"题\s*号", text) is not None
 
 
@@ -215,12 +220,13 @@ class AnswerKey:
             entry = KeyEntry(self.section, number)
             self.entries.append(entry)
             self._last = entry
-            following = re.search(rf"(?:^|\s){number + 1}\s*[.．、]\s*(?!\d)", rest)
+            following = next((m for m in NEXT_ENTRY.finditer(rest)
+                              if number < int(m.group(1)) <= number + NEXT_ENTRY_MAX_STEP), None)
             if following is None:
                 entry.text.append(rest)
                 return
             entry.text.append(rest[: following.start()])
-            number, rest = number + 1, rest[following.end():]
+            number, rest = int(following.group(1)), rest[following.end():]
 
     def _take_choice_tokens(self, text: str) -> None:
         for match in KEY_TOKEN.finditer(text):
@@ -317,6 +323,8 @@ def is_answer_sheet_page(lines: list[TextLine], height: float) -> bool:
     texts = [line.text.strip() for line in lines if line.text.strip()]
     if not texts:
         return False
+    if any(is_answer_key_heading(text) for text in texts) or sum(1 for t in texts if re.fullmatch(r"[A-H]{1,4}", t)) >= 3:
+        return False  # a key table's rows of numbers over letters, not empty boxes
     grid = sum(1 for text in texts if is_bubble_or_box_line(text))
     titled = any(ANSWER_SHEET_TITLE.search(line.text) and len(line.text.strip()) <= 16
                  and not re.search(r"在|上|写|填", line.text) and line.y0 < SHEET_TITLE_TOP_SHARE * height

@@ -534,8 +534,13 @@ def _take_key_line(state: _State, text: str) -> None:
     if section is not None and section.name == text.strip()[: len(section.name)] and len(text) <= 40:
         state.key.set_section(section.name)
         return
-    if PART_HEADING.match(text) or is_answer_key_heading(text):
+    if PART_HEADING.match(text):
         state.key.set_section(None)
+        return
+    if is_extra_part_heading(text):  # 附加题: the key of that part, looked up in its section
+        state.key.set_section(_part_name(text))
+        return
+    if is_answer_key_heading(text) and not re.fullmatch(r"\s*答\s*案\s*", text):  # "答案" labels a table row
         return
     state.key.take_line(text)
 

@@ -223,9 +223,9 @@ class AnswerKey:
             following = next((m for m in NEXT_ENTRY.finditer(rest)
                               if number < int(m.group(1)) <= number + NEXT_ENTRY_MAX_STEP), None)
             if following is None:
-                entry.text.append(rest)
+                entry.text.append(rest.strip())
                 return
-            entry.text.append(rest[: following.start()])
+            entry.text.append(rest[: following.start()].strip())
             number, rest = int(following.group(1)), rest[following.end():]
 
     def _take_choice_tokens(self, text: str) -> None:

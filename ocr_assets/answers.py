@@ -177,6 +177,22 @@ def is_choice_key_line(text: str) -> bool:
     return len(numbers) >= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:])) or re.search(r"题\s*号", text) is not None
 
 
+WORKED_ANSWER_START = re.compile(r"^\s*(?:解\s*[:：]|证明\s*[:：]|[【\[［]\s*(?:答案|解析|详解)|答\s*[:：])")
+
+
+def questions_follow(upcoming: list[str], last_number: int) -> bool:
+    """Whether the first numbered line among the next ones opens a question: it goes on from the last
+    question or starts again at 1, and is no key entry ("1-5 CBADA", "1.C 2.B", "21. 解：…")."""
+    for text in upcoming:
+        if is_choice_key_line(text):
+            return False
+        start = KEY_ENTRY_START.match(text)
+        if start is not None:
+            number = int(start.group(1))
+            return number in (1, last_number + 1) and WORKED_ANSWER_START.match(start.group(2)) is None
+    return False
+
+
 @dataclass
 class KeyEntry:
     section: str | None  # the key's own section heading ("一"), when it has one

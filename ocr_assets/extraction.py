@@ -15,6 +15,7 @@ from ocr_assets.answers import (
     is_answer_key_heading,
     is_answer_sheet_page,
     is_extra_part_heading,
+    questions_follow,
     is_solution_line,
     leading_answer,
     link_answers,
@@ -367,6 +368,7 @@ class _State:
     seen_parts: set[str] = field(default_factory=set)  # 第Ⅰ卷, 附加题 … before the key: in a key, its sub-headings
     seen_sections: set[str] = field(default_factory=set)  # section numerals before the key
     restart_allowed: bool = False  # after a key: the new part may number its questions from 1
+    upcoming: list[str] = field(default_factory=list)  # the texts of the next few lines, to tell a key's sub-heading
     passage: list[str] | None = None  # a shared reading passage being collected
     passage_range: tuple[int, int] | None = None
     passages: dict[int, str] = field(default_factory=dict)  # question number -> its passage
@@ -386,9 +388,10 @@ class _State:
 def extract_questions(pages: list[PageLines]) -> list[Question]:
     pages = [page for page in pages if not is_answer_sheet_page(page.lines, page.height)]  # 答题卡: no questions
     state = _State(last_number=first_number(pages) - 1)
-    for page in pages:
-        for line in join_wrapped_headings(page.lines):
-            _take_line(state, page.page, line)
+    flat = [(page.page, line) for page in pages for line in join_wrapped_headings(page.lines)]
+    for at, (page_number, line) in enumerate(flat):
+        state.upcoming = [following.text for _, following in flat[at + 1: at + 1 + KEY_LOOKAHEAD_LINES]]
+        _take_line(state, page_number, line)
     state.close()
     _close_section(state)
     questions = [_finish(draft, state.passages.get(draft.number) or draft.passage) for draft in state.done]
@@ -517,15 +520,21 @@ def _part_name(text: str) -> str:
 
 def _leaves_answer_key(state: _State, text: str) -> bool:
     """A new part of the paper after a key: a part heading (第Ⅱ卷, 附加题) not seen before the key, or a
-    section numbered past every section before it. A key's own sub-headings repeat earlier ones."""
+    section numbered past every section before it, with questions under it that go on numbering or start
+    at 1. A key's own sub-headings repeat earlier ones, or are followed by answers ("第Ⅰ卷" then "1-5 CBADA")."""
     if PART_HEADING.match(text) or (parse_section_heading(text) is None and is_extra_part_heading(text)):
-        return _part_name(text) not in state.seen_parts
-    section = parse_section_heading(text)
-    if section is None:
-        return False
-    numerals = [numeral_value(s) for s in state.seen_sections]
-    value = numeral_value(section_id(section.name))
-    return bool(numerals) and value > max(numerals) and section_id(section.name) not in state.seen_sections
+        new = _part_name(text) not in state.seen_parts
+    else:
+        section = parse_section_heading(text)
+        if section is None:
+            return False
+        numerals = [numeral_value(s) for s in state.seen_sections]
+        value = numeral_value(section_id(section.name))
+        new = bool(numerals) and value > max(numerals) and section_id(section.name) not in state.seen_sections
+    return new and questions_follow(state.upcoming, state.last_number)
+
+
+KEY_LOOKAHEAD_LINES = 6
 
 
 def _take_key_line(state: _State, text: str) -> None:

@@ -204,10 +204,18 @@ def _key_rest(paper: GenPaper, rng: random.Random, qs: list[GenQuestion]) -> Non
 
 
 def _key(paper: GenPaper, rng: random.Random, qs: list[GenQuestion], style: str, heading: str = "参考答案",
-         by_section: bool = False) -> None:
+         by_section: bool = False, part_headings: bool = False) -> None:
+    """`part_headings`: the key splits itself into 第Ⅰ卷 / 第Ⅱ卷 though the questions never did."""
     paper.row(heading)
     if not by_section:
+        if part_headings:
+            paper.row("第Ⅰ卷（选择题）")
         _key_choices(paper, rng, [q for q in qs if q.kind in ("choice", "multi")], style)
+        if part_headings:
+            paper.row("第Ⅱ卷（非选择题）")
+            for q in qs:
+                if q.kind == "free":
+                    q.answer = f"解：{q.answer}"
         _key_rest(paper, rng, qs)
         return
     for section in dict.fromkeys(q.section for q in qs):
@@ -230,7 +238,8 @@ def key_at_end(seed: int) -> GenPaper:
     _body(rng, paper, 1, _standard_sections(rng, rng.randint(6, 12), rng.randint(2, 5), rng.randint(1, 3)))
     if rng.random() < 0.5:
         paper.new_page()
-    _key(paper, rng, paper.questions, rng.choice(KEY_STYLES), rng.choice(["参考答案", "答案与解析", "数学试题参考答案及评分标准"]))
+    _key(paper, rng, paper.questions, rng.choice(KEY_STYLES), rng.choice(["参考答案", "答案与解析", "数学试题参考答案及评分标准"]),
+         part_headings=rng.random() < 0.3)
     return paper
 
 

@@ -152,9 +152,8 @@ def leading_answer(text: str) -> str | None:
 
 # ---- an answer key: its lines become entries by (section, number) -------------------------------------------
 
-KEY_NUMBER = re.compile(r"(\d{1,3})\s*(?:[-—–~～至]\s*(\d{1,3}))?\s*[.．、:：]?")
 # a true/false mark counts only standing alone: "2√3" is a number
-KEY_TOKEN = re.compile(r"(\d{1,3})\s*(?:[-—–~～至]+\s*(\d{1,3}))?|([A-H]{1,8}(?![A-Za-z])|(?<!\d)[√×✓✗](?!\d))")
+KEY_TOKEN = re.compile(r"(\d+)\s*(?:[-—–~～至]+\s*(\d{1,3}))?|([A-H]{1,8}(?![A-Za-z])|(?<!\d)[√×✓✗](?!\d))")
 # words a key table or a key line may carry besides numbers and letters
 KEY_FILLER = re.compile(r"题\s*号|答\s*案|选\s*项|小\s*题|题\s*目|选择题|[|｜\-—–~～至.．、:：,，;；()（）\s]")
 NEXT_ENTRY = re.compile(r"(?:^|(?<=\s))(\d{1,3})\s*[.．、](?!\d)\s*")  # "… 14. -1  17. 2√3": the next entry
@@ -245,28 +244,74 @@ class AnswerKey:
             number, rest = int(following.group(1)), rest[following.end():]
 
     def _take_choice_tokens(self, text: str) -> None:
-        for match in KEY_TOKEN.finditer(text):
-            low, high, letters = match.groups()
-            if low is not None:
-                if self._last_was_letters:
-                    self._pending = []  # a new row of numbers: letters a row lost are not shifted onto it
-                first, last = int(low), int(high) if high else int(low)
-                self._pending += list(range(first, last + 1)) if 0 <= last - first < 30 else [first]
-                self._last_was_letters = False
+        for row in text.split("\n"):
+            tokens = KEY_TOKEN.findall(row)
+            letters_only = [letters for low, _, letters in tokens if not low]
+            if len(self._pending) > 1 and len(letters_only) > 1 and len(letters_only) == len(tokens):
+                self._take_letter_row(letters_only)
                 continue
-            self._last_was_letters = True
-            if not self._pending:
-                continue
-            if len(self._pending) > 1 and len(letters) == len(self._pending) and len(letters) > 1:
-                pieces = list(letters)  # "1-5 CBADA": one letter per number
-            else:
-                pieces = [letters]  # "12. ACD": the letters of one multiple-choice question
-            for piece in pieces:
-                if not self._pending:
-                    break
-                entry = KeyEntry(self.section, self._pending.pop(0), letters=piece)
-                self.entries.append(entry)
-                self._last = entry
+            numbers_row = re.search(r"题\s*号", row) is not None
+            for low, high, letters in tokens:
+                if low:
+                    self._take_numbers(low, high, numbers_row)
+                else:
+                    self._take_letters(letters)
+
+    def _take_numbers(self, low: str, high: str, numbers_row: bool = False) -> None:
+        if self._last_was_letters:
+            self._pending = []  # a new row of numbers: letters a row lost are not shifted onto it
+        self._last_was_letters = False
+        if high:
+            first, last = int(low), int(high)
+            self._pending += list(range(first, last + 1)) if 0 <= last - first < 30 else [first]
+            return
+        if self._pending:
+            self._pending += _unglued(low, self._pending[-1] + 1)
+        elif numbers_row:  # "题号12 345": the row's first number goes on from the last answered one
+            self._pending += _unglued(low, self._last.number + 1 if self._last is not None else 1)
+        elif len(low) <= 3:
+            self._pending.append(int(low))
+
+    def _take_letters(self, letters: str) -> None:
+        self._last_was_letters = True
+        if not self._pending:
+            return
+        if len(self._pending) > 1 and len(letters) == len(self._pending) and len(letters) > 1:
+            pieces = list(letters)  # "1-5 CBADA": one letter per number
+        else:
+            pieces = [letters]  # "12. ACD": the letters of one multiple-choice question
+        for piece in pieces:
+            if self._pending:
+                self._add_letters(self._pending.pop(0), piece)
+
+    def _take_letter_row(self, row: list[str]) -> None:
+        """A table's row of answers under a row of numbers: one token per number, or, where the OCR ran
+        the cells together ("BBAAAC BAAB" under ten numbers), one letter per number."""
+        self._last_was_letters = True
+        pending, self._pending = self._pending, []
+        if len(row) == len(pending) or sum(len(t) for t in row) != len(pending):
+            pieces = row
+        else:
+            pieces = list("".join(row))
+        for number, piece in zip(pending, pieces):
+            self._add_letters(number, piece)
+
+    def _add_letters(self, number: int, letters: str) -> None:
+        entry = KeyEntry(self.section, number, letters=letters)
+        self.entries.append(entry)
+        self._last = entry
+
+
+def _unglued(digits: str, expected: int) -> list[int]:
+    """A row of question numbers the OCR ran together ("题号12 345"): "12" where 1 is due next is 1, 2;
+    "345" after 2 is 3, 4, 5. Read as one number otherwise."""
+    if int(digits) == expected:
+        return [expected]
+    numbers, rest, number = [], digits, expected
+    while rest.startswith(str(number)):
+        numbers.append(number)
+        rest, number = rest[len(str(number)):], number + 1
+    return numbers if not rest and len(numbers) > 1 else [int(digits)]
 
 
 def _table_rows(text: str) -> str:

@@ -4,7 +4,8 @@ to print the share of questions that carry their right answer per family:
 
     python -m tests.answer_families [SEED ...]
 
-Seeds 0–9 were looked at while writing the rules; seeds 1000–1019 were not (held out).
+Seeds 0–9 were looked at while writing the rules; seeds 1000–1019 were held out until a first report, then
+looked at to fix the OCR-glued table rows (so they count as tuned now); seeds 2000–2019 were never looked at.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class GenPaper:
                     continue
             y = TOP + ROW * at
             for text, x in cells:
+                if not text:
+                    continue
                 width = 26 * len(text.split("\n")[0])
                 pages[-1].append(TextLine(text, (x, y, x + width, y + LINE_HEIGHT), 0.98))
             at += 1
@@ -173,7 +176,7 @@ def _key_choices(paper: GenPaper, rng: random.Random, qs: list[GenQuestion], sty
                 paper.row(" ".join(f"{q.number}.{q.answer}" for q in group))
             else:
                 paper.row(f"{group[0].number}{dash}{group[-1].number}{rng.choice(['', '：', ' '])}{letters}")
-    elif style in ("table_rows", "table_cells", "table_markdown"):
+    elif style in ("table_rows", "table_cells", "table_markdown", "table_rows_glued"):
         per_row = rng.choice([5, 8, 10])
         for at in range(0, len(qs), per_row):
             group = qs[at:at + per_row]
@@ -181,12 +184,16 @@ def _key_choices(paper: GenPaper, rng: random.Random, qs: list[GenQuestion], sty
             if style == "table_rows":
                 paper.row("  ".join(numbers))
                 paper.row("  ".join(answers))
+            elif style == "table_rows_glued":  # as the OCR reads a table without rules: some cells run together
+                paper.row("".join(t + rng.choice(["", " "]) for t in numbers).strip())
+                paper.row("".join(t + rng.choice(["", " "]) for t in answers).strip())
             elif style == "table_cells":
                 paper.cells(numbers)
                 paper.cells(answers)
             else:
                 width = len(numbers)
                 paper.row("| " + " | ".join(numbers) + " |\n|" + "---|" * width + "\n| " + " | ".join(answers) + " |")
+                paper.row("")  # the table stands two rows high
 
 
 def _key_rest(paper: GenPaper, rng: random.Random, qs: list[GenQuestion]) -> None:
@@ -225,7 +232,7 @@ def _key(paper: GenPaper, rng: random.Random, qs: list[GenQuestion], style: str,
         _key_rest(paper, rng, in_section)
 
 
-KEY_STYLES = ["pairs", "ranges", "table_rows", "table_cells", "table_markdown"]
+KEY_STYLES = ["pairs", "ranges", "table_rows", "table_cells", "table_markdown", "table_rows_glued"]
 
 
 # ---- the families ----------------------------------------------------------------------------------------
@@ -248,7 +255,7 @@ def key_table(seed: int) -> GenPaper:
     paper = GenPaper("key_table")
     _title(paper, rng)
     _body(rng, paper, 1, _standard_sections(rng, rng.randint(8, 15), 0, 0))
-    _key(paper, rng, paper.questions, rng.choice(["table_rows", "table_cells", "table_markdown"]),
+    _key(paper, rng, paper.questions, rng.choice(["table_rows", "table_cells", "table_markdown", "table_rows_glued"]),
          rng.choice(["选择题答案表", "参考答案"]))
     return paper
 
@@ -379,8 +386,8 @@ def answer_sheet(seed: int) -> GenPaper:
 
 FAMILIES = [key_at_end, key_table, key_middle_extra, key_middle_part_two, key_by_section_restart,
             teacher_solutions, teacher_brackets, student_brackets, answer_sheet]
-TUNED_SEEDS = list(range(10))
-HELD_OUT_SEEDS = list(range(1000, 1020))
+TUNED_SEEDS = list(range(10)) + list(range(1000, 1020))
+HELD_OUT_SEEDS = list(range(2000, 2020))
 
 
 def answer_is_right(expected: GenQuestion, got: str | None) -> bool:

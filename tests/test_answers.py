@@ -1,5 +1,6 @@
 """Answers and 解析 as data: every rule on generated families of papers (tests/answer_families.py), with the
-seeds looked at while writing the rules (0–9) and held-out ones (1000–1019), plus the pieces on their own."""
+seeds looked at while writing the rules (0–9, 1000–1019) and held-out ones (2000–2019), plus the pieces on
+their own."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ SEEDS = TUNED_SEEDS + HELD_OUT_SEEDS
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.__name__)
 def test_every_family_gives_its_questions_and_their_answers(family):
-    """Per family over 30 seeds: the questions the paper asks, no more, no fewer; on papers with
+    """Per family over 50 seeds: the questions the paper asks, no more, no fewer; on papers with
     answers at least 90 % carry the right one (here all of them), on papers without, none is made up."""
     results = [score(paper, extract_questions(paper.pages())) for paper in map(family, SEEDS)]
     failed_numbers = [seed for seed, r in zip(SEEDS, results) if not r["numbers_exact"]]
@@ -131,6 +132,25 @@ def test_a_table_row_that_lost_a_letter_shifts_nothing_onto_the_next_row():
         key.take_line(line)
     got = {e.number: e.letters for e in key.entries}
     assert got[6] == "A" and got[10] == "A" and 5 not in got
+
+
+@pytest.mark.parametrize("rows, expected", [
+    (["题号12 345", "答案CBAAA", "题号678", "答案CB A"], "CBAAACBA"),  # cells the OCR ran together
+    (["题号 1 2 3 4 5 6 7 8 9 10", "答案BBAAAC BAAB"], "BBAAACBAAB"),
+    (["| 题号 | 1 | 2 | 3 |\n|---|---|---|---|\n| 答案 | A | C | B |"], "ACB"),  # a ruled table, as tables.py writes it
+])
+def test_a_numbers_over_letters_table_as_the_ocr_reads_it(rows, expected):
+    key = AnswerKey()
+    for row in rows:
+        key.take_line(row)
+    assert "".join(e.letters for e in sorted(key.entries, key=lambda e: e.number)) == expected
+    assert [e.number for e in sorted(key.entries, key=lambda e: e.number)] == list(range(1, len(expected) + 1))
+
+
+def test_pairs_after_pairs_are_not_unglued():
+    key = AnswerKey()
+    key.take_line("11.A 12.B 13.ACD")
+    assert [(e.number, e.letters) for e in key.entries] == [(11, "A"), (12, "B"), (13, "ACD")]
 
 
 def test_keys_by_section_match_sections_that_number_from_1():

@@ -156,8 +156,16 @@ def leading_answer(text: str) -> str | None:
 KEY_TOKEN = re.compile(r"(\d+)\s*(?:[-—–~～至]+\s*(\d{1,3}))?|([A-H]{1,8}(?![A-Za-z])|(?<!\d)[√×✓✗](?!\d))")
 # words a key table or a key line may carry besides numbers and letters
 KEY_FILLER = re.compile(r"题\s*号|答\s*案|选\s*项|小\s*题|题\s*目|选择题|[|｜\-—–~～至.．、:：,，;；()（）\s]")
-NEXT_ENTRY = re.compile(r"(?:^|(?<=\s))(\d{1,3})\s*[.．、](?!\d)\s*")  # "… 14. -1  17. 2√3": the next entry
+NEXT_ENTRY = re.compile(r"(?:^|(?<=\s))(\d{1,3})\s*[.．、]\s*")  # "… 14. -1  17. 2√3": the next entry
 NEXT_ENTRY_MAX_STEP = 10
+
+
+def _next_entry_at(match: re.Match, number: int) -> bool:
+    """A later entry starts here: a number a little above this one, or, glued to a digit as the OCR
+    reads "3.-1 4.6π", exactly the next one (further off, "4.6" is a decimal)."""
+    following = int(match.group(1))
+    glued = match.string[match.end(): match.end() + 1].isdigit() and match.group(0)[-1:] in ".．、"
+    return following == number + 1 if glued else number < following <= number + NEXT_ENTRY_MAX_STEP
 KEY_ENTRY_START = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]\s*(.*)$", re.S)
 
 
@@ -190,6 +198,12 @@ def questions_follow(upcoming: list[str], last_number: int) -> bool:
             number = int(start.group(1))
             return number in (1, last_number + 1) and WORKED_ANSWER_START.match(start.group(2)) is None
     return False
+
+
+def is_key_table(text: str) -> bool:
+    """A numbers-over-letters table (题号 1 2 3 / 答案 C B A), a key even where its heading was lost."""
+    return re.search(r"题\s*号", text) is not None and is_choice_key_line(text) and any(
+        letters for _, _, letters in KEY_TOKEN.findall(text))
 
 
 @dataclass
@@ -235,8 +249,7 @@ class AnswerKey:
             entry = KeyEntry(self.section, number)
             self.entries.append(entry)
             self._last = entry
-            following = next((m for m in NEXT_ENTRY.finditer(rest)
-                              if number < int(m.group(1)) <= number + NEXT_ENTRY_MAX_STEP), None)
+            following = next((m for m in NEXT_ENTRY.finditer(rest) if _next_entry_at(m, number)), None)
             if following is None:
                 entry.text.append(rest.strip())
                 return
@@ -289,6 +302,9 @@ class AnswerKey:
         the cells together ("BBAAAC BAAB" under ten numbers), one letter per number."""
         self._last_was_letters = True
         pending, self._pending = self._pending, []
+        run = all(b == a + 1 for a, b in zip(pending, pending[1:]))
+        if run and pending[0] > 1 and len(row) == len(pending) + 1 and (self._last is None or self._last.number < pending[0] - 1):
+            pending = [pending[0] - 1] + pending  # the row's first number went unread ("题号 | | 2 | 3")
         if len(row) == len(pending) or sum(len(t) for t in row) != len(pending):
             pieces = row
         else:

@@ -15,6 +15,7 @@ from ocr_assets.answers import (
     is_answer_key_heading,
     is_answer_sheet_page,
     is_extra_part_heading,
+    is_key_table,
     questions_follow,
     is_solution_line,
     leading_answer,
@@ -446,11 +447,13 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         state.close()
         state.passage, state.passage_range = [text], (int(passage.group(1)), int(passage.group(2)))
         return
-    if state.seen_question and is_answer_key_heading(text):  # a short line naming the key, after questions
+    if state.seen_question and (is_answer_key_heading(text) or is_key_table(text)):  # a key begins, after questions
         state.close()
         _close_section(state)
         state.in_answer_key = True
         state.key.set_section(None)
+        if is_key_table(text):  # its heading unread, or inside a figure
+            state.key.take_line(text)
         return
     if PART_HEADING.match(text):
         state.close()  # the question before it has ended; the part's own sections follow

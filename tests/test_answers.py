@@ -126,6 +126,12 @@ def test_key_lines_of_choices_and_of_worked_answers():
                        11: "3", 12: "-1", 13: "(1) 证明略； (2) x=2"}
 
 
+def test_a_fill_in_key_line_the_ocr_read_without_spaces():
+    key = AnswerKey()
+    key.take_line("2.3 3.-1 4.6π 6.-1 7.2.5")
+    assert [(e.number, " ".join(e.text)) for e in key.entries] == [(2, "3"), (3, "-1"), (4, "6π"), (6, "-1"), (7, "2.5")]
+
+
 def test_a_table_row_that_lost_a_letter_shifts_nothing_onto_the_next_row():
     key = AnswerKey()
     for line in ["1 2 3 4 5", "C B A D", "6 7 8 9 10", "A B C D A"]:
@@ -138,6 +144,7 @@ def test_a_table_row_that_lost_a_letter_shifts_nothing_onto_the_next_row():
     (["题号12 345", "答案CBAAA", "题号678", "答案CB A"], "CBAAACBA"),  # cells the OCR ran together
     (["题号 1 2 3 4 5 6 7 8 9 10", "答案BBAAAC BAAB"], "BBAAACBAAB"),
     (["| 题号 | 1 | 2 | 3 |\n|---|---|---|---|\n| 答案 | A | C | B |"], "ACB"),  # a ruled table, as tables.py writes it
+    (["| 题号 |  | 2 | 3 |\n|---|---|---|---|\n| 答案B |  | B | A |"], "BBA"),  # "1" unread, "B" in the label's cell
 ])
 def test_a_numbers_over_letters_table_as_the_ocr_reads_it(rows, expected):
     key = AnswerKey()
@@ -145,6 +152,22 @@ def test_a_numbers_over_letters_table_as_the_ocr_reads_it(rows, expected):
         key.take_line(row)
     assert "".join(e.letters for e in sorted(key.entries, key=lambda e: e.number)) == expected
     assert [e.number for e in sorted(key.entries, key=lambda e: e.number)] == list(range(1, len(expected) + 1))
+
+
+def test_a_key_table_without_its_heading_still_starts_the_key():
+    paper = GenPaper("key table whose heading went into a figure")
+    paper.row("1. 下列说法正确的是")
+    paper.row("A. 甲 B. 乙 C. 丙 D. 丁")
+    paper.row("2. 下列说法错误的是")
+    paper.row("A. 甲 B. 乙 C. 丙 D. 丁")
+    paper.row("| 题号 | 1 | 2 |\n|---|---|---|\n| 答案 | D | B |")
+    first, second = extract_questions(paper.pages())
+    assert (first.answer, second.answer) == ("D", "B") and "题号" not in second.stem + str(second.options)
+    cover = GenPaper("a score table on the cover is no key")
+    cover.row("| 题号 | 一 | 二 | 三 | 总分 |\n|---|---|---|---|---|\n| 得分 |  |  |  |  |")
+    cover.row("1. 下列说法正确的是")
+    cover.row("A. 甲 B. 乙 C. 丙 D. 丁")
+    assert [q.number for q in extract_questions(cover.pages())] == ["1"]
 
 
 def test_pairs_after_pairs_are_not_unglued():

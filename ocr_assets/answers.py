@@ -54,6 +54,24 @@ def section_id(name: str | None) -> str | None:
     return match.group(1) if match else name.strip()
 
 
+def section_title(name: str | None) -> str | None:
+    """"Ⅲ、阅读理解（每小题2分）" → "阅读理解": the words of a heading, without numeral and points."""
+    if not name:
+        return None
+    title = re.sub(rf"^[\s{CHINESE_NUMERALS}{ROMAN_NUMERALS}IVX]*[、.．]\s*", "", name)
+    return re.split(r"[（(：:]", title)[0].strip() or None
+
+
+def same_section(key_heading: str | None, question_section: str | None) -> bool:
+    """A key's sub-heading names a question's section by numeral ("一") or, where the OCR garbled the
+    numeral ("ⅢⅢ. 阅读理解"), by title."""
+    if key_heading is None or question_section is None:
+        return False
+    if section_id(key_heading) == section_id(question_section):
+        return True
+    return section_title(key_heading) is not None and section_title(key_heading) == section_title(question_section)
+
+
 def numeral_value(numeral: str | None) -> int:
     if not numeral:
         return 0
@@ -160,12 +178,27 @@ NEXT_ENTRY = re.compile(r"(?:^|(?<=\s))(\d{1,3})\s*[.．、]\s*")  # "… 14. -1
 NEXT_ENTRY_MAX_STEP = 10
 
 
+NEXT_ENTRY_GLUED_MAX_STEP = 3
+# "9.2√310.6π11.3": the OCR lost every space; only the very next number is looked for, anywhere
+GLUED_NEXT_ENTRY = "(?<![.．、]){}[.．、](?!\\d*[.．、]\\d)"
+
+
 def _next_entry_at(match: re.Match, number: int) -> bool:
     """A later entry starts here: a number a little above this one, or, glued to a digit as the OCR
-    reads "3.-1 4.6π", exactly the next one (further off, "4.6" is a decimal)."""
+    reads "3.-1 4.6π 15.3", one at most three above (further off, "4.6" is a decimal)."""
     following = int(match.group(1))
     glued = match.string[match.end(): match.end() + 1].isdigit() and match.group(0)[-1:] in ".．、"
-    return following == number + 1 if glued else number < following <= number + NEXT_ENTRY_MAX_STEP
+    step = NEXT_ENTRY_GLUED_MAX_STEP if glued else NEXT_ENTRY_MAX_STEP
+    return number < following <= number + step
+
+
+def _next_entry(rest: str, number: int) -> tuple[int, int, int] | None:
+    """(start, end, number) of the next entry in the rest of a key line, else None."""
+    spaced = next((m for m in NEXT_ENTRY.finditer(rest) if _next_entry_at(m, number)), None)
+    if spaced is not None:
+        return spaced.start(), spaced.end(), int(spaced.group(1))
+    glued = re.search(GLUED_NEXT_ENTRY.format(number + 1), rest)
+    return (glued.start(), glued.end(), number + 1) if glued else None
 KEY_ENTRY_START = re.compile(r"^\s*(\d{1,3})\s*[.．、:：]\s*(.*)$", re.S)
 
 
@@ -206,9 +239,20 @@ def is_key_table(text: str) -> bool:
         letters for _, _, letters in KEY_TOKEN.findall(text))
 
 
+FULLWIDTH = str.maketrans("０１２３４５６７８９ＡＢＣＤＥＦＧＨ", "0123456789ABCDEFGH")  # "题号１23": the OCR mixes widths
+LATIN_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "VI": "Ⅵ", "VII": "Ⅶ", "VIII": "Ⅷ"}
+LATIN_ROMAN_HEADING = re.compile(r"^\s*(I{1,3}|IV|VI{0,3})\s*[.．、]\s*[\u4e00-\u9fff]{2,8}\s*(?:[（(].*)?$")
+
+
+def key_section_heading(text: str) -> str | None:
+    """A key's sub-heading read with Latin letters for its Roman numeral ("I. 单项选择" for "Ⅰ. 单项选择")."""
+    match = LATIN_ROMAN_HEADING.match(text)
+    return LATIN_ROMAN[match.group(1)] if match else None
+
+
 @dataclass
 class KeyEntry:
-    section: str | None  # the key's own section heading ("一"), when it has one
+    section: str | None  # the key's own section heading ("一、选择题", "Ⅲ. 阅读理解"), when it has one
     number: int
     text: list[str] = field(default_factory=list)
     letters: str | None = None  # from a choice line or table
@@ -225,11 +269,11 @@ class AnswerKey:
     _last: KeyEntry | None = None
 
     def set_section(self, name: str | None) -> None:
-        self.section = section_id(name)
+        self.section = name
         self._pending, self._last = [], None
 
     def take_line(self, text: str) -> None:
-        text = text.strip()
+        text = text.translate(FULLWIDTH).strip()
         if not text:
             return
         if is_choice_key_line(text):
@@ -249,12 +293,13 @@ class AnswerKey:
             entry = KeyEntry(self.section, number)
             self.entries.append(entry)
             self._last = entry
-            following = next((m for m in NEXT_ENTRY.finditer(rest) if _next_entry_at(m, number)), None)
+            following = _next_entry(rest, number)
             if following is None:
                 entry.text.append(rest.strip())
                 return
-            entry.text.append(rest[: following.start()].strip())
-            number, rest = int(following.group(1)), rest[following.end():]
+            start, end, number = following
+            entry.text.append(rest[:start].strip())
+            rest = rest[end:]
 
     def _take_choice_tokens(self, text: str) -> None:
         for row in text.split("\n"):
@@ -352,16 +397,21 @@ def match_key(key: AnswerKey, questions: list[tuple[str | None, str]]) -> list[K
     for index, (_, number) in enumerate(questions):
         by_number.setdefault(number, []).append(index)
     found: list[KeyEntry | None] = [None] * len(questions)
-    sections = [section_id(name) for name, _ in questions]
+    sections = [name for name, _ in questions]
+    key_sections = {entry.section for entry in key.entries if entry.section is not None}
     for entry in key.entries:
         candidates = by_number.get(str(entry.number), [])
-        same_section = [i for i in candidates if entry.section is not None and sections[i] == entry.section]
-        if same_section:
-            target = same_section[0]
+        in_section = [i for i in candidates if same_section(entry.section, sections[i])]
+        # a section whose heading the OCR lost: its questions answer to the key's section that matches none
+        unnamed = [i for i in candidates if not any(same_section(k, sections[i]) for k in key_sections)]
+        if in_section:
+            target = in_section[0]
         elif len(candidates) == 1:
             target = candidates[0]
         elif candidates and entry.section is None:
             target = next((i for i in candidates if found[i] is None), candidates[-1])  # keys in order of the parts
+        elif unnamed and not any(same_section(entry.section, s) for s in sections):
+            target = next((i for i in unnamed if found[i] is None), unnamed[0])
         else:
             continue
         if found[target] is None or found[target].letters is None and entry.letters is not None:

@@ -16,6 +16,8 @@ from ocr_assets.answers import (
     is_answer_sheet_page,
     is_extra_part_heading,
     is_key_table,
+    key_section_heading,
+    section_title,
     questions_follow,
     is_solution_line,
     leading_answer,
@@ -538,13 +540,22 @@ def _leaves_answer_key(state: _State, text: str) -> bool:
 
 
 KEY_LOOKAHEAD_LINES = 6
+KEY_SUB_HEADING_MAX_CHARS = 40
+KEY_SUB_HEADING = re.compile(rf"^\s*[{CHINESE_NUMERALS}{ROMAN_NUMERALS}IVX]*\s*[、.．]?\s*([\u4e00-\u9fff]{{2,8}})\s*(?:[（(].*)?$")
 
 
 def _take_key_line(state: _State, text: str) -> None:
     """A line of an answer key: its section sub-headings set where numbers are looked up, the rest is entries."""
     section = parse_section_heading(text)
-    if section is not None and section.name == text.strip()[: len(section.name)] and len(text) <= 40:
+    if section is not None and len(text) <= KEY_SUB_HEADING_MAX_CHARS:
         state.key.set_section(section.name)
+        return
+    if key_section_heading(text) is not None:
+        state.key.set_section(key_section_heading(text) + "、" + (section_title(text) or ""))
+        return
+    garbled = KEY_SUB_HEADING.match(text)  # "ⅢⅢ. 阅读理解": a sub-heading whose numeral the OCR garbled
+    if garbled and SECTION_TITLE.search(garbled.group(1)):
+        state.key.set_section(text)
         return
     if PART_HEADING.match(text):
         state.key.set_section(None)

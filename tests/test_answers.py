@@ -130,6 +130,10 @@ def test_a_fill_in_key_line_the_ocr_read_without_spaces():
     key = AnswerKey()
     key.take_line("2.3 3.-1 4.6π 6.-1 7.2.5")
     assert [(e.number, " ".join(e.text)) for e in key.entries] == [(2, "3"), (3, "-1"), (4, "6π"), (6, "-1"), (7, "2.5")]
+    key = AnswerKey()
+    key.take_line("9.2√310.6π11.3")
+    key.take_line("13.氢气 15.3 16.2√3")
+    assert [(e.number, " ".join(e.text)) for e in key.entries] == [(9, "2√3"), (10, "6π"), (11, "3"), (13, "氢气"), (15, "3"), (16, "2√3")]
 
 
 def test_a_table_row_that_lost_a_letter_shifts_nothing_onto_the_next_row():
@@ -174,6 +178,19 @@ def test_pairs_after_pairs_are_not_unglued():
     key = AnswerKey()
     key.take_line("11.A 12.B 13.ACD")
     assert [(e.number, e.letters) for e in key.entries] == [(11, "A"), (12, "B"), (13, "ACD")]
+
+
+def test_a_key_by_section_as_the_ocr_reads_it():
+    """Latin I for Ⅰ, and a sub-heading written "Ⅱ. 完形填空" though the section is named "Ⅱ、完形填空"."""
+    paper = GenPaper("english paper")
+    for numeral, title in (("Ⅰ", "单项选择"), ("Ⅱ", "完形填空")):
+        paper.row(f"{numeral}. {title}（每小题1分）")
+        for number in (1, 2):
+            paper.row(f"{number}. 下列说法正确的是")
+            paper.row("A. 甲 B. 乙 C. 丙 D. 丁")
+    for text in ("参考答案", "I. 单项选择", "题号１2", "答案AB", "Ⅱ. 完形填空", "题号12", "答案CD"):
+        paper.row(text)
+    assert [q.answer for q in extract_questions(paper.pages())] == ["A", "B", "C", "D"]
 
 
 def test_keys_by_section_match_sections_that_number_from_1():

@@ -383,11 +383,15 @@ def _table_rows(text: str) -> str:
 # ---- matching the key to the questions ---------------------------------------------------------------------
 
 
+LEADING_POINTS = re.compile(r"^\s*[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*")  # "21.（4 分）①…": the key's marks
+
+
 def entry_answer(entry: KeyEntry) -> tuple[str | None, str | None]:
+    text = LEADING_POINTS.sub("", " ".join(t.strip() for t in entry.text if t.strip()), count=1)
     if entry.letters is not None:
-        analysis = " ".join(t for t in entry.text if t.strip()) or None
+        analysis = text or None
         return entry.letters, split_solution(analysis)[1] if analysis and SOLUTION_MARK.search(analysis) else analysis
-    return split_solution(" ".join(t.strip() for t in entry.text if t.strip()))
+    return split_solution(text)
 
 
 def match_key(key: AnswerKey, questions: list[tuple[str | None, str]]) -> list[KeyEntry | None]:

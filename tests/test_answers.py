@@ -12,6 +12,7 @@ from ocr_assets.answers import (
     is_answer_key_heading,
     is_answer_sheet_page,
     is_choice_key_line,
+    entry_answer,
     match_key,
     split_solution,
 )
@@ -134,6 +135,12 @@ def test_a_fill_in_key_line_the_ocr_read_without_spaces():
     key.take_line("9.2√310.6π11.3")
     key.take_line("13.氢气 15.3 16.2√3")
     assert [(e.number, " ".join(e.text)) for e in key.entries] == [(9, "2√3"), (10, "6π"), (11, "3"), (13, "氢气"), (15, "3"), (16, "2√3")]
+
+
+def test_a_key_entry_keeps_its_answer_without_the_marks_it_states():
+    key = AnswerKey()
+    key.take_line("23．（2 分） 浩然之气")
+    assert entry_answer(key.entries[0]) == ("浩然之气", None)
 
 
 def test_a_table_row_that_lost_a_letter_shifts_nothing_onto_the_next_row():

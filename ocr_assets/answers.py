@@ -41,6 +41,12 @@ def is_answer_key_heading(text: str) -> bool:
     return True
 
 
+def key_part(text: str) -> str | None:
+    """The part a key heading names ("附加题参考答案" → "附加题"), else None: a key for the paper."""
+    match = EXTRA_PART_HEADING.match(text)
+    return re.sub(r"^.*?(附加题|加试题|选做题|附加卷).*$", r"\1", text.strip()) if match else None
+
+
 def is_extra_part_heading(text: str) -> bool:
     """附加题（共20分）, 四、附加题: a short heading opening a part of its own."""
     return len(text.strip()) <= KEY_HEADING_MAX_CHARS and EXTRA_PART_HEADING.match(text) is not None

@@ -16,14 +16,15 @@ from ocr_assets.answers import (
     is_answer_sheet_page,
     is_extra_part_heading,
     is_key_table,
-    key_section_heading,
-    section_title,
-    questions_follow,
     is_solution_line,
+    key_part,
+    key_section_heading,
     leading_answer,
     link_answers,
     numeral_value,
+    questions_follow,
     section_id,
+    section_title,
 )
 from resources.engines.base import TextLine
 
@@ -453,7 +454,7 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         state.close()
         _close_section(state)
         state.in_answer_key = True
-        state.key.set_section(None)
+        state.key.set_section(key_part(text))  # "附加题参考答案": the key of that part
         if is_key_table(text):  # its heading unread, or inside a figure
             state.key.take_line(text)
         return
@@ -560,10 +561,8 @@ def _take_key_line(state: _State, text: str) -> None:
     if PART_HEADING.match(text):
         state.key.set_section(None)
         return
-    if is_extra_part_heading(text):  # 附加题: the key of that part, looked up in its section
-        state.key.set_section(_part_name(text))
-        return
-    if is_answer_key_heading(text) and not re.fullmatch(r"\s*答\s*案\s*", text):  # "答案" labels a table row
+    if is_extra_part_heading(text) or is_answer_key_heading(text) and not re.fullmatch(r"\s*答\s*案\s*", text):
+        state.key.set_section(key_part(text))  # 附加题, 附加题参考答案: the key of that part ("答案" labels a table row)
         return
     state.key.take_line(text)
 

@@ -441,7 +441,10 @@ def _merged(old: KeyEntry | None, new: KeyEntry) -> KeyEntry:
 
 ANSWER_SHEET_TITLE = re.compile(r"答\s*题\s*[卡纸卷]|答\s*题\s*区")
 BUBBLE = re.compile(r"[\[［【(（]\s*[A-H]\s*[\]］】)）]")
-BARE_NUMBER = re.compile(r"^\s*[（(]?\s*\d{1,3}\s*[)）]?\s*[.．、]?\s*$")
+# "17.", "(3)", "17.（10分）": a number by an empty answer box
+BARE_NUMBER = re.compile(r"^\s*[（(]?\s*\d{1,3}\s*[)）]?\s*[.．、]?\s*(?:[（(]\s*\d{1,2}\s*分\s*[)）])?\s*$")
+# "1 A B C D  2 A B C D": bubbles read without their brackets, the letters always in order
+UNBRACKETED_BUBBLES = re.compile(r"^(?:\s*\d{1,3}\s*[.．、]?\s*A\s*B\s*C\s*D(?:\s*E)?)+\s*$")
 ANSWER_SHEET_MIN_GRID_SHARE = 0.4
 SHEET_TITLE_TOP_SHARE = 0.25
 
@@ -450,6 +453,8 @@ def is_bubble_or_box_line(text: str) -> bool:
     """"1 [A][B][C][D]", "6.[A] [B] [C] [D]", or a number alone by an empty box."""
     without = BUBBLE.sub("", text)
     if len(BUBBLE.findall(text)) >= 2 and re.fullmatch(r"[\s\d.．、()（）\[\]【】]*", without):
+        return True
+    if UNBRACKETED_BUBBLES.match(text.replace("[", "").replace("]", "")):
         return True
     return BARE_NUMBER.match(text) is not None
 

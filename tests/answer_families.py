@@ -373,14 +373,15 @@ def answer_sheet(seed: int) -> GenPaper:
     n_choice = sum(1 for q in paper.questions if q.kind == "choice")
     paper.row(sections[0][0].split("（")[0])
     per_row = rng.choice([1, 3, 5])
+    bubbles = rng.choice(["[A][B][C][D]", "[A] [B] [C] [D]", "A B C D"])
     for at in range(1, n_choice + 1, per_row):
-        paper.cells([f"{n}{rng.choice(['', '.'])} [A][B][C][D]" for n in range(at, min(at + per_row, n_choice + 1))], pitch=220)
+        paper.cells([f"{n}{rng.choice(['', '.'])} {bubbles}" for n in range(at, min(at + per_row, n_choice + 1))], pitch=220)
     for heading, kind, count in sections[1:]:
         if rng.random() < 0.5:
             paper.new_page()
         paper.row(heading.split("（")[0])
         for q in [q for q in paper.questions if q.section == heading]:
-            paper.row(f"{q.number}{rng.choice(['.', '．', ''])}")
+            paper.row(f"{q.number}{rng.choice(['.', '．', ''])}{rng.choice(['', '（10分）']) if kind == 'free' else ''}")
     return paper
 
 

@@ -231,3 +231,7 @@ def test_a_page_of_bubbles_is_an_answer_sheet_and_a_page_of_questions_is_not():
     questions = lines(["1. 下列说法正确的是", "A. 甲 B. 乙 C. 丙 D. 丁", "2. 答题卡上填涂的是", "A. 甲 B. 乙 C. 丙 D. 丁"])
     assert not is_answer_sheet_page(questions, 1754)
     assert extract_questions([PageLines(1, 1240, 1754, sheet)]) == []
+    unbracketed = lines(["一、选择题"] + [f"{n} A B C D   {n + 5} A B C D" for n in range(1, 6)] + ["三、解答题", "17.（10分）", "18.（12分）"])
+    assert is_answer_sheet_page(unbracketed, 1754)
+    key_page = lines(["参考答案", "1.A 2.B 3.C 4.D", "5.ABCD 6.B"] + [f"{n}." for n in range(7, 12)])
+    assert not is_answer_sheet_page(key_page, 1754)

@@ -180,6 +180,7 @@ def leading_answer(text: str) -> str | None:
 KEY_TOKEN = re.compile(r"(\d+)\s*(?:[-—–~～至]+\s*(\d{1,3}))?|([A-H]{1,8}(?![A-Za-z])|(?<!\d)[√×✓✗](?!\d))")
 # words a key table or a key line may carry besides numbers and letters
 KEY_FILLER = re.compile(r"题\s*号|答\s*案|选\s*项|小\s*题|题\s*目|选择题|[|｜\-—–~～至.．、:：,，;；()（）\s]")
+KEY_GROUP_HEADING = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]\s*(?:[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）])?\s*$")
 NEXT_ENTRY = re.compile(r"(?:^|(?<=\s))(\d{1,3})\s*[.．、]\s*")  # "… 14. -1  17. 2√3": the next entry
 NEXT_ENTRY_MAX_STEP = 10
 
@@ -289,6 +290,9 @@ class AnswerKey:
         if start is not None and not text[start.end(1):].lstrip()[:1].isdigit():
             self._pending = []
             self._take_numbered(int(start.group(1)), start.group(2))
+            return
+        if KEY_GROUP_HEADING.match(text):
+            self._last = None  # "（二）（20分）": the key's next group of questions, no part of an answer
             return
         if self._last is not None:  # a worked answer's next line, or its 【解析】
             self._last.text.append(text)

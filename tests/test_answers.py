@@ -139,8 +139,10 @@ def test_a_fill_in_key_line_the_ocr_read_without_spaces():
 
 def test_a_key_entry_keeps_its_answer_without_the_marks_it_states():
     key = AnswerKey()
-    key.take_line("23．（2 分） 浩然之气")
-    assert entry_answer(key.entries[0]) == ("浩然之气", None)
+    for line in ("23．（2 分） 浩然之气", "（四）（6 分）", "24．（1）其正色邪"):
+        key.take_line(line)
+    assert entry_answer(key.entries[0]) == ("浩然之气", None)  # nor the next group's heading
+    assert entry_answer(key.entries[1]) == ("（1）其正色邪", None)
 
 
 def test_a_table_row_that_lost_a_letter_shifts_nothing_onto_the_next_row():

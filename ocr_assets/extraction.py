@@ -428,6 +428,7 @@ def join_wrapped_headings(lines: list[TextLine]) -> list[TextLine]:
     return joined
 
 
+INLINE_SOLUTION_MARK = re.compile(r"[【\[［]\s*(?:答案|解析|详解)\s*[】\]］]")
 SOLUTION_START = re.compile(r"^\s*[【\[［]\s*(?:答案|解析|详解|分析|点睛|点评|解答)\s*[】\]］]")
 ANSWER_KEY_HEADING = re.compile(r"参考答案|答案与解析|答案及解析|答案与评分|参考解答")
 
@@ -510,6 +511,10 @@ def _take_body_line(draft: _Draft, page: int, line: TextLine, text: str) -> None
     answers and worked solutions under a question are not part of it, only where they stand is kept."""
     if SOLUTION_START.match(text) or is_solution_line(text):
         draft.in_solution = True
+    elif not draft.in_solution and (mark := INLINE_SOLUTION_MARK.search(text)) and mark.start() > 0:
+        _take_text(draft, page, line, text[: mark.start()])  # "D. 丁 【答案】C": the answer after the last option
+        draft.in_solution = True
+        text = text[mark.start():]
     if draft.in_solution:
         draft.add_solution_box(page, line)
         draft.solution_texts.append(text)

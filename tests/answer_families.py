@@ -100,7 +100,8 @@ def _free(rng: random.Random, number: int, section: str | None) -> GenQuestion:
 def _write_question(paper: GenPaper, rng: random.Random, q: GenQuestion, teacher: str | None = None,
                     bracket_style: str = "（ {} ）") -> None:
     """One question as printed; `teacher`: None, "bracket" (answer in the stem's bracket), "empty" (the
-    student's empty bracket), "solution" (【答案】/【解析】 lines after it), "colon" (答案：/解析： lines)."""
+    student's empty bracket), "solution" (【答案】/【解析】 lines after it), "colon" (答案：/解析： lines),
+    "inline" (【答案】 after the last option, on its line)."""
     stem = q.stem
     if q.kind in ("choice", "multi") and teacher in ("bracket", "empty"):
         stem += bracket_style.format(q.answer if teacher == "bracket" else " ")
@@ -108,8 +109,12 @@ def _write_question(paper: GenPaper, rng: random.Random, q: GenQuestion, teacher
     if q.options:
         labelled = [f"{label}{rng.choice(['.', '．'])} {text}" for label, text in zip("ABCD", q.options)]
         per_row = rng.choice([1, 2, 4])
+        if teacher == "inline":  # the answer printed after the last option, on its line
+            labelled[-1] += f"  【答案】{q.answer}"
         for at in range(0, 4, per_row):
             paper.row("  ".join(labelled[at:at + per_row]), LEFT + 20)
+    elif teacher == "inline":
+        teacher = "solution"
     if q.kind == "free":
         paper.row("(1) 写出变化的条件；", LEFT + 20)
         paper.row("(2) 说明理由。", LEFT + 20)
@@ -320,7 +325,7 @@ def teacher_solutions(seed: int) -> GenPaper:
     rng = random.Random(seed)
     paper = GenPaper("teacher_solutions")
     _title(paper, rng)
-    style = rng.choice(["solution", "colon"])
+    style = rng.choice(["solution", "colon", "inline"])
     sections = _standard_sections(rng, rng.randint(4, 8), rng.randint(2, 4), rng.randint(1, 2))
     number = 1
     for heading, kind, count in sections:

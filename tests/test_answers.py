@@ -83,6 +83,15 @@ def test_a_printed_answer_under_a_question_is_its_answer_and_never_its_stem():
     assert "答案" not in first.stem and (second.answer, second.analysis) == (None, None)
 
 
+def test_a_printed_answer_on_the_line_of_the_last_option():
+    paper = GenPaper("teacher copy, answer on the options' line")
+    for text in ["1. 下列说法正确的是", "A. 甲 B. 乙 C. 丙 D. 丁 【答案】C【解析】丙是对的", "2. 下一题的题干"]:
+        paper.row(text)
+    first, _ = extract_questions(paper.pages())
+    assert [(o.label, o.text) for o in first.options][-1] == ("D", "丁")
+    assert (first.answer, first.analysis) == ("C", "丙是对的")
+
+
 def test_an_empty_bracket_is_no_answer_and_a_filled_one_leaves_the_stem():
     assert inline_answer("下列说法正确的是（ C ）", list("ABCD")) == ("下列说法正确的是（ ）", "C")
     assert inline_answer("下列说法正确的是（AC）。", list("ABCD")) == ("下列说法正确的是（ ）。", "AC")

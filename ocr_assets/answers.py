@@ -475,9 +475,24 @@ def is_answer_sheet_page(lines: list[TextLine], height: float) -> bool:
     titled = any(ANSWER_SHEET_TITLE.search(line.text) and len(line.text.strip()) <= 16
                  and not re.search(r"在|上|写|填", line.text) and line.y0 < SHEET_TITLE_TOP_SHARE * height
                  for line in lines)
-    if titled and grid >= 3:
+    if titled and grid >= 1:
         return True
     return grid >= 5 and grid >= ANSWER_SHEET_MIN_GRID_SHARE * len(texts)
+
+
+SHEET_CONTINUATION_MAX_CHARS = 12
+
+
+def answer_sheet_pages(pages: list[tuple[list[TextLine], float]]) -> list[bool]:
+    """Which pages (lines, height) belong to the answer sheet: sheet pages, and the pages after one that
+    hold only short lines, numbers among them ("二、填空题", "7.", "9.（10分）": the sheet's boxes run on)."""
+    flags: list[bool] = []
+    for lines, height in pages:
+        texts = [line.text.strip() for line in lines if line.text.strip()]
+        runs_on = bool(flags and flags[-1] and texts) and all(len(t) <= SHEET_CONTINUATION_MAX_CHARS for t in texts) \
+            and any(re.match(r"\d", t) for t in texts)
+        flags.append(runs_on or is_answer_sheet_page(lines, height))
+    return flags
 
 
 # ---- all sources together ------------------------------------------------------------------------------------

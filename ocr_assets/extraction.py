@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from ocr_assets.answers import (
     AnswerKey,
+    answer_sheet_pages,
     is_answer_key_heading,
-    is_answer_sheet_page,
     is_extra_part_heading,
     is_key_table,
     is_solution_line,
@@ -390,7 +390,8 @@ class _State:
 
 
 def extract_questions(pages: list[PageLines]) -> list[Question]:
-    pages = [page for page in pages if not is_answer_sheet_page(page.lines, page.height)]  # 答题卡: no questions
+    sheet = answer_sheet_pages([(page.lines, page.height) for page in pages])
+    pages = [page for page, on_sheet in zip(pages, sheet) if not on_sheet]  # 答题卡: no questions
     state = _State(last_number=first_number(pages) - 1)
     flat = [(page.page, line) for page in pages for line in join_wrapped_headings(page.lines)]
     for at, (page_number, line) in enumerate(flat):

@@ -10,6 +10,7 @@ from ocr_assets.answers import (
     AnswerKey,
     inline_answer,
     is_answer_key_heading,
+    answer_sheet_pages,
     is_answer_sheet_page,
     is_choice_key_line,
     entry_answer,
@@ -244,5 +245,10 @@ def test_a_page_of_bubbles_is_an_answer_sheet_and_a_page_of_questions_is_not():
     assert extract_questions([PageLines(1, 1240, 1754, sheet)]) == []
     unbracketed = lines(["一、选择题"] + [f"{n} A B C D   {n + 5} A B C D" for n in range(1, 6)] + ["三、解答题", "17.（10分）", "18.（12分）"])
     assert is_answer_sheet_page(unbracketed, 1754)
+    # the sheet's title with only two rows of bubbles, then pages of boxes it runs on to
+    short = lines(["答题卡", "一、选择题", "1. [A] [B] [C] [D] 2. [A] [B] [C] [D]"])
+    assert answer_sheet_pages([(short, 1754), (lines(["二、填空题", "7.8"]), 1754), (lines(["三、解答题", "9. (10分)"]), 1754)]) \
+        == [True, True, True]
+    assert answer_sheet_pages([(lines(["二、填空题", "7.8"]), 1754)]) == [False]  # alone, it is no sheet
     key_page = lines(["参考答案", "1.A 2.B 3.C 4.D", "5.ABCD 6.B"] + [f"{n}." for n in range(7, 12)])
     assert not is_answer_sheet_page(key_page, 1754)

@@ -14,7 +14,6 @@ from resources.engines.base import TextLine
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 ROMAN_NUMERALS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
-CHOICE_LETTERS = "ABCDEFGH"
 
 # ---- where an answer key begins and ends ---------------------------------------------------------------
 

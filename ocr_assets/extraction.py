@@ -444,6 +444,7 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
     if state.in_answer_key:
         if not _leaves_answer_key(state, text):
             _take_key_line(state, text)
+            _mark_key_line(state, page, line)
             return
         state.in_answer_key, state.restart_allowed = False, True
     passage = PASSAGE_HEADING.search(text)
@@ -459,6 +460,7 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         state.key.set_section(key_part(text))  # "附加题参考答案": the key of that part
         if is_key_table(text):  # its heading unread, or inside a figure
             state.key.take_line(text)
+        _mark_key_line(state, page, line)
         return
     if PART_HEADING.match(text):
         state.close()  # the question before it has ended; the part's own sections follow
@@ -544,6 +546,13 @@ def _leaves_answer_key(state: _State, text: str) -> bool:
         value = numeral_value(section_id(section.name))
         new = bool(numerals) and value > max(numerals) and section_id(section.name) not in state.seen_sections
     return new and questions_follow(state.upcoming, state.last_number)
+
+
+def _mark_key_line(state: _State, page: int, line: TextLine) -> None:
+    """Where a key stands counts as printed answers (of the question before it), so that the key's own
+    tables and diagrams go to no question."""
+    if state.done:
+        state.done[-1].add_solution_box(page, line)
 
 
 KEY_LOOKAHEAD_LINES = 6

@@ -75,6 +75,25 @@ def test_a_key_never_creates_questions():
     assert (question.number, question.answer) == ("1", "C")
 
 
+def test_a_figure_in_an_answer_key_goes_to_no_question():
+    """A ruled key table (or a worked answer's diagram) that the figure finder takes for a figure stands
+    in the key: no question gets it, the one before the key keeps its own."""
+    from ocr_assets.pipeline import attach_figures
+
+    paper = GenPaper("key with a table figure")
+    for text in ("1. 如图，下列说法正确的是", "A. 甲 B. 乙 C. 丙 D. 丁", "2. 下列说法错误的是", "A. 甲 B. 乙 C. 丙 D. 丁",
+                 "参考答案", "| 题号 | 1 | 2 |\n|---|---|---|\n| 答案 | D | B |", "", "", "", "3. 附加"):
+        paper.row(text)
+    [page] = paper.pages()
+    extracted = extract_questions([page])
+    questions = [q.to_dict() for q in extracted]
+    stem_figure = (700, 120, 1000, 200)
+    key_table = (105, 300, 600, 420)  # over the key heading and its table, as the figure finder draws it
+    attach_figures(questions, {1: [stem_figure, key_table]}, [[(r.page, r.bbox) for r in q.regions] for q in extracted],
+                   [[(r.page, r.bbox) for r in q.solution_regions] for q in extracted])
+    assert [[f["bbox"] for f in q["figures"]] for q in questions] == [[list(stem_figure)], []]
+
+
 def test_a_printed_answer_under_a_question_is_its_answer_and_never_its_stem():
     paper = GenPaper("teacher copy")
     for text in ["1. 下列说法正确的是", "A. 甲 B. 乙 C. 丙 D. 丁", "[答案]:A [解析]: 因为甲是对的", "所以选A", "2. 下一题的题干"]:

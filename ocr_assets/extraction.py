@@ -10,6 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from ocr_assets.answers import (
+    AnswerKey,
+    answer_sheet_pages,
+    is_answer_key_heading,
+    is_extra_part_heading,
+    is_key_table,
+    is_solution_line,
+    key_part,
+    key_section_heading,
+    leading_answer,
+    link_answers,
+    numeral_value,
+    questions_follow,
+    section_id,
+    section_title,
+)
 from ocr_assets.options import find_option_labels
 from ocr_assets.options import next_label as _next_label
 from resources.engines.base import TextLine
@@ -139,6 +155,8 @@ class Question:
     passage: str | None = None  # a reading passage shared with other questions
     regions: list[Span] = field(default_factory=list)  # one per column the question runs in (spans: one per page)
     solution_regions: list[Span] = field(default_factory=list)  # where its printed worked answer stands
+    answer: str | None = None  # printed under it, in an answer key or in a teacher's copy (answers.py)
+    analysis: str | None = None  # its worked solution (解析)
 
     def to_dict(self) -> dict:
         return {
@@ -152,6 +170,8 @@ class Question:
             "spans": [{"page": s.page, "bbox": _pixel_box(s.bbox)} for s in self.spans],
             "figures": [{"page": f.page, "bbox": _pixel_box(f.bbox), "image": f.image} for f in self.figures],
             "passage": self.passage,
+            "answer": self.answer,
+            "analysis": self.analysis,
         }
 
 
@@ -298,6 +318,8 @@ class _Draft:
     passage: str | None = None  # the material its section opens with, shared by the section's questions
     solution_regions: list[tuple[int, list[float]]] = field(default_factory=list)  # its printed answer's text
     last_solution_line: TextLine | None = None
+    solution_texts: list[str] = field(default_factory=list)  # its printed answer and 解析, line by line
+    leading_answer: str | None = None  # "( C )1." — a teacher's answer before the number
 
     def add_box(self, page: int, line: TextLine) -> None:
         box = self.boxes.get(page)
@@ -355,7 +377,12 @@ class _State:
     seen_question: bool = False
     section_has_question: bool = False
     in_notice: bool = False  # after a 注意事项 heading, before the first question
-    in_answer_key: bool = False  # after a 参考答案 heading everything is answers, not questions
+    in_answer_key: bool = False  # after a 参考答案 heading: answers, until a new part of the paper begins
+    key: AnswerKey = field(default_factory=AnswerKey)  # every answer key's entries, matched at the end
+    seen_parts: set[str] = field(default_factory=set)  # 第Ⅰ卷, 附加题 … before the key: in a key, its sub-headings
+    seen_sections: set[str] = field(default_factory=set)  # section numerals before the key
+    restart_allowed: bool = False  # after a key: the new part may number its questions from 1
+    upcoming: list[str] = field(default_factory=list)  # the texts of the next few lines, to tell a key's sub-heading
     passage: list[str] | None = None  # a shared reading passage being collected
     passage_range: tuple[int, int] | None = None
     passages: dict[int, str] = field(default_factory=dict)  # question number -> its passage
@@ -373,13 +400,18 @@ class _State:
 
 
 def extract_questions(pages: list[PageLines]) -> list[Question]:
+    sheet = answer_sheet_pages([(page.lines, page.height) for page in pages])
+    pages = [page for page, on_sheet in zip(pages, sheet) if not on_sheet]  # 答题卡: no questions
     state = _State(last_number=first_number(pages) - 1)
-    for page in pages:
-        for line in join_wrapped_headings(page.lines):
-            _take_line(state, page.page, line)
+    flat = [(page.page, line) for page in pages for line in join_wrapped_headings(page.lines)]
+    for at, (page_number, line) in enumerate(flat):
+        state.upcoming = [following.text for _, following in flat[at + 1: at + 1 + KEY_LOOKAHEAD_LINES]]
+        _take_line(state, page_number, line)
     state.close()
     _close_section(state)
-    return [_finish(draft, state.passages.get(draft.number) or draft.passage) for draft in state.done]
+    questions = [_finish(draft, state.passages.get(draft.number) or draft.passage) for draft in state.done]
+    link_answers(questions, [d.solution_texts for d in state.done], [d.leading_answer for d in state.done], state.key)
+    return questions
 
 
 WRAPPED_HEADING_START = re.compile(rf"^\s*[{CHINESE_NUMERALS}]{{1,3}}\s*、")
@@ -407,6 +439,7 @@ def join_wrapped_headings(lines: list[TextLine]) -> list[TextLine]:
     return joined
 
 
+INLINE_SOLUTION_MARK = re.compile(r"[【\[［]\s*(?:答案|解析|详解)\s*[】\]］]")
 SOLUTION_START = re.compile(r"^\s*[【\[［]\s*(?:答案|解析|详解|分析|点睛|点评|解答)\s*[】\]］]")
 ANSWER_KEY_HEADING = re.compile(r"参考答案|答案与解析|答案及解析|答案与评分|参考解答")
 
@@ -416,27 +449,42 @@ PASSAGE_HEADING = re.compile(r"阅读.{0,20}?(?:完成|回答)\s*(\d{1,3})\s*(?:
 
 def _take_line(state: _State, page: int, line: TextLine) -> None:
     text = line.text.strip()
-    if not text or state.in_answer_key:
+    if not text:
         return
+    if state.in_answer_key:
+        if not _leaves_answer_key(state, text):
+            _take_key_line(state, text)
+            _mark_key_line(state, page, line)
+            return
+        state.in_answer_key, state.restart_allowed = False, True
     passage = PASSAGE_HEADING.search(text)
     if passage and state.seen_question and int(passage.group(1)) == state.last_number + 1:
         # "阅读下面的文字，完成11～15题": the text until question 11 belongs to questions 11-15
         state.close()
         state.passage, state.passage_range = [text], (int(passage.group(1)), int(passage.group(2)))
         return
-    heading = ANSWER_KEY_HEADING.search(text)
-    if heading and len(text) <= 24:  # a short line naming the answer key, not a stem mentioning answers
+    if state.seen_question and (is_answer_key_heading(text) or is_key_table(text)):  # a key begins, after questions
         state.close()
+        _close_section(state)
         state.in_answer_key = True
+        state.key.set_section(key_part(text))  # "附加题参考答案": the key of that part
+        if is_key_table(text):  # its heading unread, or inside a figure
+            state.key.take_line(text)
+        _mark_key_line(state, page, line)
         return
     if PART_HEADING.match(text):
         state.close()  # the question before it has ended; the part's own sections follow
         _close_section(state)
+        state.seen_parts.add(_part_name(text))
         return
     section = parse_section_heading(text)
+    if section is None and is_extra_part_heading(text):  # 附加题: a part of its own, numbered on or from 1
+        section = Section(_part_name(text), None, False, None)
+        state.seen_parts.add(section.name)
     if section is not None:
         state.close()
         _close_section(state)
+        state.seen_sections.add(section_id(section.name))
         state.section, state.section_has_question, state.in_notice = section, False, False
         state.section_heading, state.section_lines, state.section_passage = text, [], None
         return
@@ -452,12 +500,13 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
         return
     if start is not None and _continues_numbering(state, start[0]):
         state.close()
+        state.restart_allowed = False
         if not state.section_has_question:
             state.section_passage, state.section_lines = _section_passage(state.section_lines), []
         _attach_passage(state, start[0])
         state.in_notice = False
         state.last_number, state.section_has_question, state.seen_question = start[0], True, True
-        state.draft = _Draft(start[0], state.section, passage=state.section_passage)
+        state.draft = _Draft(start[0], state.section, passage=state.section_passage, leading_answer=leading_answer(text))
         _take_text(state.draft, page, line, start[1])
         return
     if state.passage is not None and state.draft is None:
@@ -473,12 +522,74 @@ def _take_line(state: _State, page: int, line: TextLine) -> None:
 def _take_body_line(draft: _Draft, page: int, line: TextLine, text: str) -> None:
     """A line of a question's body: its text, unless a printed answer has begun (【答案】, 【解析】):
     answers and worked solutions under a question are not part of it, only where they stand is kept."""
-    if SOLUTION_START.match(text):
+    if SOLUTION_START.match(text) or is_solution_line(text):
         draft.in_solution = True
+    elif not draft.in_solution and (mark := INLINE_SOLUTION_MARK.search(text)) and mark.start() > 0:
+        _take_text(draft, page, line, text[: mark.start()])  # "D. 丁 【答案】C": the answer after the last option
+        draft.in_solution = True
+        text = text[mark.start():]
     if draft.in_solution:
         draft.add_solution_box(page, line)
+        draft.solution_texts.append(text)
         return
     _take_text(draft, page, line, text)
+
+
+def _part_name(text: str) -> str:
+    """第Ⅱ卷（非选择题 共60分） → 第Ⅱ卷; 附加题（20分） → 附加题: a part's name without its points."""
+    name = re.sub(r"[（(].*$", "", re.sub(r"\s+", "", text))
+    part = re.match(r"第.(?:部分|卷)", name)
+    return part.group(0) if part else name
+
+
+def _leaves_answer_key(state: _State, text: str) -> bool:
+    """A new part of the paper after a key: a part heading (第Ⅱ卷, 附加题) not seen before the key, or a
+    section numbered past every section before it, with questions under it that go on numbering or start
+    at 1. A key's own sub-headings repeat earlier ones, or are followed by answers ("第Ⅰ卷" then "1-5 CBADA")."""
+    if PART_HEADING.match(text) or (parse_section_heading(text) is None and is_extra_part_heading(text)):
+        new = _part_name(text) not in state.seen_parts
+    else:
+        section = parse_section_heading(text)
+        if section is None:
+            return False
+        numerals = [numeral_value(s) for s in state.seen_sections]
+        value = numeral_value(section_id(section.name))
+        new = bool(numerals) and value > max(numerals) and section_id(section.name) not in state.seen_sections
+    return new and questions_follow(state.upcoming, state.last_number)
+
+
+def _mark_key_line(state: _State, page: int, line: TextLine) -> None:
+    """Where a key stands counts as printed answers (of the question before it), so that the key's own
+    tables and diagrams go to no question."""
+    if state.done:
+        state.done[-1].add_solution_box(page, line)
+
+
+KEY_LOOKAHEAD_LINES = 6
+KEY_SUB_HEADING_MAX_CHARS = 40
+KEY_SUB_HEADING = re.compile(rf"^\s*[{CHINESE_NUMERALS}{ROMAN_NUMERALS}IVX]*\s*[、.．]?\s*([\u4e00-\u9fff]{{2,8}})\s*(?:[（(].*)?$")
+
+
+def _take_key_line(state: _State, text: str) -> None:
+    """A line of an answer key: its section sub-headings set where numbers are looked up, the rest is entries."""
+    section = parse_section_heading(text)
+    if section is not None and len(text) <= KEY_SUB_HEADING_MAX_CHARS:
+        state.key.set_section(section.name)
+        return
+    if key_section_heading(text) is not None:
+        state.key.set_section(key_section_heading(text) + "、" + (section_title(text) or ""))
+        return
+    garbled = KEY_SUB_HEADING.match(text)  # "ⅢⅢ. 阅读理解": a sub-heading whose numeral the OCR garbled
+    if garbled and SECTION_TITLE.search(garbled.group(1)):
+        state.key.set_section(text)
+        return
+    if PART_HEADING.match(text):
+        state.key.set_section(None)
+        return
+    if is_extra_part_heading(text) or is_answer_key_heading(text) and not re.fullmatch(r"\s*答\s*案\s*", text):
+        state.key.set_section(key_part(text))  # 附加题, 附加题参考答案: the key of that part ("答案" labels a table row)
+        return
+    state.key.take_line(text)
 
 
 SECTION_TASK_MIN_CHARS = 20
@@ -551,6 +662,8 @@ def _is_instruction(state: _State, number: int, rest: str) -> bool:
 def _continues_numbering(state: _State, number: int) -> bool:
     if number == state.last_number + 1:
         return True
+    if number == 1 and state.restart_allowed:
+        return True  # a part after an answer key numbered from 1 again
     return number == 1 and state.section is not None and not state.section_has_question  # per-section restart
 
 

@@ -1,6 +1,6 @@
 """The review page a teacher reads to trust or correct a paper's questions: one card per question
-(number, type, score, stem, options, sub-questions, figure crops, a picture of where it stands on
-the page), failed pages first. HTML and Markdown, images as files beside them."""
+(number, type, score, stem, options, sub-questions, figure crops, its answer and 解析 when the paper
+prints them, a picture of where it stands on the page), failed pages first. HTML and Markdown, images as files beside them."""
 
 from __future__ import annotations
 
@@ -71,8 +71,17 @@ def _card_html(q: dict, key: str, spans: list[str]) -> str:
 <div class="body"><div class="text">{f'<details><summary>reading passage</summary><p>{_text_html(q["passage"])}</p></details>' if q.get("passage") else ''}
 <p class="stem">{_text_html(q['stem'])}</p>
 {f'<ol class="options">{options}</ol>' if options else ''}{f'<ol class="subs">{subs}</ol>' if subs else ''}
-{f'<div class="figures">{figures}</div>' if figures else ''}</div>
+{f'<div class="figures">{figures}</div>' if figures else ''}{_answer_html(q)}</div>
 <div class="on-page">{pictures}</div></div></section>"""
+
+
+def _answer_html(q: dict) -> str:
+    """The answer and its worked solution as printed; a teacher sees at once when none was found."""
+    answer, analysis = q.get("answer"), q.get("analysis")
+    if answer is None and analysis is None:
+        return '<p class="answer none">answer: none printed</p>'
+    shown = f'<p class="answer"><b>answer</b> {_text_html(answer)}</p>' if answer is not None else '<p class="answer none">answer: none printed</p>'
+    return shown + (f'<details class="analysis" open><summary>解析</summary><p>{_text_html(analysis)}</p></details>' if analysis else "")
 
 
 STYLE = """body{font-family:"Noto Sans CJK SC",sans-serif;max-width:1300px;margin:2em auto;color:#222}
@@ -83,7 +92,8 @@ header{display:flex;gap:1em;align-items:baseline;border-bottom:1px solid #eee;pa
 .on-page img.span{max-width:640px;border:1px solid #ddd;display:block;margin-bottom:.4em}
 img.figure{max-height:220px;border:1px dashed #999;margin:.3em}ol{list-style:none;padding-left:0}
 .failed{background:#fee;border:1px solid #c66;padding:.5em 1em}
-table{border-collapse:collapse;margin:.4em 0}td{border:1px solid #999;padding:.2em .5em}"""
+table{border-collapse:collapse;margin:.4em 0}td{border:1px solid #999;padding:.2em .5em}
+.answer{color:#1a6b1a;margin:.4em 0}.answer.none{color:#999;font-style:italic}.analysis{color:#335}"""
 
 
 def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, Path]:
@@ -108,6 +118,8 @@ def render_review(doc: dict, frames: list[Frame], out_dir: Path) -> tuple[Path, 
         md += [f"- **{o['label']}** {markdown_text(o['text'])}" for o in q["options"]]
         md += [f"- **{s['number']}** {markdown_text(s['text'])}" for s in q["sub_questions"]]
         md += [f"![figure]({f['image']})" for f in q["figures"] if f.get("image")]
+        md += ["", f"**answer:** {q['answer']}"] if q.get("answer") is not None else []
+        md += ["", f"**解析:** {q['analysis']}"] if q.get("analysis") else []
         md += [f"![on the page]({p})" for p in spans]
     for image in opened.values():
         image.close()

@@ -25,7 +25,7 @@ def test_extract_prints_contract_json(tmp_path, sample_expected):
     assert [q["number"] for q in doc["questions"]] == [q["number"] for q in sample_expected["questions"]]
     for q in doc["questions"]:
         assert set(q) == {"number", "section", "type", "score", "stem", "options", "sub_questions", "spans", "figures",
-                          "passage"}
+                          "passage", "answer", "analysis"}
         assert q["type"] in CONTRACT_TYPES
         for span in q["spans"]:
             x0, y0, x1, y1 = span["bbox"]

@@ -438,6 +438,8 @@ def test_to_dict_is_the_contract_question_object():
         "spans": [{"page": 1, "bbox": [LEFT, 149, LEFT + 25 * len("1. 下列说法正确的是"), 228]}],
         "figures": [],
         "passage": None,  # an addition to the contract's object: shared reading material
+        "answer": None,  # none printed on this paper
+        "analysis": None,
     }
     json.dumps(question.to_dict(), ensure_ascii=False)  # plain JSON types only
 

@@ -55,6 +55,7 @@ class Page(Base):
     dpi: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    read_by: Mapped[str | None] = mapped_column(String(16), nullable=True)  # "ocr" | "text_layer"
     paper: Mapped[Paper] = relationship(back_populates="pages")
 
 
@@ -154,7 +155,7 @@ def replace_paper(engine: Engine, paper: dict[str, Any], pages: list[dict], ques
             error=None,
             pages=[
                 Page(index=p["index"], source=p["source"], width=p["width"], height=p["height"], dpi=p.get("dpi"),
-                     status=p["status"], error=p.get("error"))
+                     status=p["status"], error=p.get("error"), read_by=p.get("read_by"))
                 for p in pages
             ],
             questions=[_question_row(position, q) for position, q in enumerate(questions, start=1)],
@@ -218,7 +219,7 @@ def load_paper(engine: Engine, key: str) -> dict | None:
             "status": paper.status,
             "error": paper.error,
             "pages": [{"index": p.index, "source": p.source, "width": p.width, "height": p.height, "dpi": p.dpi,
-                       "status": p.status, "error": p.error} for p in paper.pages],
+                       "status": p.status, "error": p.error, "read_by": p.read_by} for p in paper.pages],
             "questions": [
                 {"number": q.number, "section": q.section, "type": q.type, "score": q.score, "stem": q.stem,
                  "passage": q.passage, "answer": q.answer, "analysis": q.analysis,

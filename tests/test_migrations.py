@@ -146,7 +146,9 @@ def test_previous_schema_upgrades_with_rows_intact(backend, tmp_path):
             with engine.connect() as conn:
                 papers = conn.execute(sa.text("SELECT status, error FROM papers")).all()
                 questions = conn.execute(sa.text("SELECT answer, analysis FROM questions")).all()
+                read_by = conn.execute(sa.text("SELECT read_by FROM pages")).scalars().all()
             assert papers == [("done", None)] * PAPERS  # every earlier row was a successful read
+            assert read_by and set(read_by) == {None}  # how old pages were read is not known
             assert questions == [(None, None)] * PAPERS * QUESTIONS_PER_PAPER
             stored = load_paper(engine, "paper-2")
             assert [q["stem"] for q in stored["questions"]] == [f"下列说法正确的是（2-{n}）" for n in range(1, 5)]

@@ -8,7 +8,8 @@ SQLite files in the data folder, so nothing else has to be installed or started.
 Every child runs in its own session with SIGINT and SIGTERM at their defaults (a background job
 of a script inherits SIGINT ignored, which `dagster dev` would keep); on Ctrl-C, SIGTERM or SIGHUP
 the launcher terminates each child's process group, then kills whatever is left of them and
-their descendants, so nothing outlives it. A worker that dies is started again.
+their descendants, so nothing outlives it. A run cut short by the stop fails as interrupted and is
+retried when the product starts again. A worker that dies is started again.
 
     python -m ocr_assets.launcher [--host 127.0.0.1] [--port 3000] [--workers 1]
 """
@@ -29,7 +30,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-GRACE_SECONDS = 6.0  # children get this long after SIGTERM before they are killed (stop within 10 s)
+GRACE_SECONDS = 5.0  # children get this long after SIGTERM before they are killed (all gone within 10 s)
 WORKER_RESTART_SECONDS = 2.0
 
 

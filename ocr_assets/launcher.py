@@ -72,11 +72,14 @@ def settings_from(environ: dict[str, str], workers: int, host: str, port: int) -
     )
 
 
-def instance_config(template: dict, workers: int) -> dict:
+def instance_config(template: dict, workers: int, current: dict | None = None) -> dict:
     """The instance config for `workers` worker processes: one run in progress per worker, so
-    waiting papers stay visible as QUEUED in the UI instead of sitting in the broker."""
+    waiting papers stay visible as QUEUED in the UI instead of sitting in the broker. A `storage`
+    section already in $DAGSTER_HOME/dagster.yaml (README: PostgreSQL) is kept."""
     config = {**template, "concurrency": {**template.get("concurrency", {})}}
     config["concurrency"]["runs"] = {**config["concurrency"].get("runs", {}), "max_concurrent_runs": workers}
+    if current and "storage" in current:
+        config["storage"] = current["storage"]
     return config
 
 
@@ -84,8 +87,10 @@ def write_instance_config(settings: Settings, template: Path = REPO / "config" /
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "celery").mkdir(parents=True, exist_ok=True)
     path = settings.dagster_home / "dagster.yaml"
-    config = instance_config(yaml.safe_load(template.read_text()), settings.workers)
-    path.write_text(f"# written by ocr_assets.launcher from {template.name}; edit that file\n" + yaml.safe_dump(config))
+    current = yaml.safe_load(path.read_text()) if path.exists() else None
+    config = instance_config(yaml.safe_load(template.read_text()), settings.workers, current)
+    path.write_text(f"# written by ocr_assets.launcher from config/{template.name} at every start (edit that file);\n"
+                    "# a storage: section added here is kept\n" + yaml.safe_dump(config))
     return path
 
 

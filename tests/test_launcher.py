@@ -31,6 +31,13 @@ def test_one_run_in_progress_per_worker_and_the_rest_of_the_template_kept(worker
     assert config["concurrency"] == {"pools": {"default_limit": 1}, "runs": {"max_concurrent_runs": workers}}
     assert config["run_monitoring"] == {"enabled": True}
     assert template["concurrency"]["runs"]["max_concurrent_runs"] == 9  # the template is not modified
+    assert "storage" not in config
+
+
+def test_a_storage_section_already_in_the_instance_config_is_kept():
+    storage = {"postgres": {"postgres_url": {"env": "X"}}}
+    config = instance_config({"telemetry": {"enabled": False}}, 1, {"storage": storage, "telemetry": {"enabled": True}})
+    assert config["storage"] == storage and config["telemetry"] == {"enabled": False}
 
 
 def test_default_broker_and_backend_are_files_in_the_data_folder_and_env_overrides_them(tmp_path):

@@ -39,8 +39,22 @@ class WarmWorkerRunLauncher(CeleryRunLauncher):
     def check_run_worker_health(self, run) -> CheckRunHealthResult:
         result = self.celery.AsyncResult(run.tags[DAGSTER_CELERY_TASK_ID_TAG])
         if result.state == "STARTED" and started_task_health(result.info) == WorkerStatus.FAILED:
+            self._decide_retry_before_failing(run)
             return CheckRunHealthResult(
                 WorkerStatus.FAILED,
                 f"the worker process {result.info['pid']} ({result.info['hostname']}) that ran this run is gone",
             )
         return super().check_run_worker_health(run)
+
+    def _decide_retry_before_failing(self, run) -> None:
+        """Dagster stores a run's failure event before the run's status; the retry daemon, reading in
+        between, sees a running run without a retry decision and never retries it (seen 2 times in 5
+        crash tests). Recording the decision first, as Dagster computes it, closes that gap."""
+        if not self._instance.run_retries_enabled:
+            return
+        from dagster import DagsterRunStatus
+        from dagster._core.execution.retries import auto_reexecution_should_retry_run
+        from dagster._core.storage.tags import WILL_RETRY_TAG
+
+        will_retry = auto_reexecution_should_retry_run(self._instance, run.with_status(DagsterRunStatus.FAILURE), None)
+        self._instance.add_run_tags(run.run_id, {WILL_RETRY_TAG: str(will_retry).lower()})

@@ -127,7 +127,7 @@ def test_a_run_killed_mid_ocr_is_retried_and_leaves_one_copy_of_the_paper(tmp_pa
                         return run, record.dagster_event.pid
             return None
 
-        run, pid = wait_until(ocr_step_running, 240, "the paper's OCR step did not start", poll=0.1)
+        run, pid = wait_until(ocr_step_running, 240, "the paper's OCR step did not start", poll=0.25)
         victim = psutil.Process(pid)
         assert "celery" in " ".join(victim.cmdline()), "the run should execute in the long-lived worker"
         victim.kill()  # SIGKILL mid-OCR
@@ -138,7 +138,7 @@ def test_a_run_killed_mid_ocr_is_retried_and_leaves_one_copy_of_the_paper(tmp_pa
             retries = [r for r in runs if r.tags.get("dagster/parent_run_id") == run.run_id]
             return retries[0] if retries and retries[0].status == DagsterRunStatus.SUCCESS else None
 
-        retry = wait_until(retried_and_done, 240, "the killed run was not retried to success")
+        retry = wait_until(retried_and_done, 240, "the killed run was not retried to success", poll=1.0)
         assert instance.get_run_by_id(run.run_id).status == DagsterRunStatus.FAILURE
         retry_started = instance.get_run_record_by_id(retry.run_id).start_time
         print(f"retry started {retry_started - killed_at:.1f} s after the SIGKILL")  # a figure, not asserted

@@ -18,12 +18,13 @@ $(BIN)/ocr-assets: pyproject.toml
 
 setup: $(BIN)/ocr-assets
 
+# The UI, the daemon and a long-lived OCR worker (warm engine across papers), stopped together
+# on Ctrl-C or SIGTERM (README: "make run").
 run: setup
-	mkdir -p $(DATA)/drop $(DAGSTER_HOME)
-	cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	mkdir -p $(DATA)/drop
 	cp samples/sample_paper.pdf $(DATA)/drop/sample_paper.pdf
 	@echo "Dagster UI: http://127.0.0.1:3000  drop folder: $(DATA)/drop  database: $(DATA)/exampapers.sqlite"
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(BIN)/python -m ocr_assets.launcher --host 127.0.0.1 --port 3000
 
 test: setup
 	$(BIN)/python -m pytest

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
@@ -21,7 +20,6 @@ from tests.conftest import REPO, SAMPLE_PDF
 
 BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-BIN = Path(sys.executable).parent
 
 
 def _listening(port: int) -> bool:
@@ -76,7 +74,8 @@ def test_a_worker_process_loads_the_model_once_for_many_papers(tmp_path, databas
         monkeypatch.setenv(key, value)
     env = dict(os.environ)
     worker = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "dagster_celery.app", "-b", BROKER, "worker", "-Q", queue, "--pool", "solo",
+        # `python -m`, run in the repository: this checkout's code, whatever the venv has installed
+        [sys.executable, "-m", "celery", "-A", "dagster_celery.app", "-b", BROKER, "worker", "-Q", queue, "--pool", "solo",
          "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "w"),
     )
@@ -87,7 +86,7 @@ def test_a_worker_process_loads_the_model_once_for_many_papers(tmp_path, databas
         instance.add_dynamic_partitions("papers", papers)
         for name in papers:
             launched = subprocess.run(
-                [str(BIN / "dagster"), "job", "launch", "-m", "ocr_assets.definitions", "-j", "process_paper",
+                [sys.executable, "-m", "dagster", "job", "launch", "-m", "ocr_assets.definitions", "-j", "process_paper",
                  "--tags", json.dumps({"dagster/partition": name})],
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
             )

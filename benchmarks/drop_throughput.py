@@ -1,0 +1,274 @@
+"""End to end: a stack of image-only papers dropped into the product as the README starts it.
+
+Starts `python -m ocr_assets.launcher` (what `make run` runs) in a temporary data folder on a free
+port, drops N papers at once (folders of page images, so OCR does all the work), waits until every
+paper's questions are in the database, and prints:
+- pages/s end to end (from the drop, and from the first run's start), against the engine-only
+  pages/s measured on the same pages in this session (`ocr-assets bench`'s engine-only and
+  production-pipeline figures, before the drop and after the product stopped);
+- model loads per worker process (from the `ocr_structure` run metadata) against engines per process;
+- time to the first paper's questions; per-stage time (queue wait, each asset step, run overhead).
+
+Papers: the Chongqing pages (6 pages) copied N-2 times plus the Guangzhou (3) and Guangdong (2)
+renders from ../shared/evaldata (read, never copied into the repo), or, without evaldata, papers
+rendered by `python -m ocr_assets.synth`. Timings on a shared machine are noisy: compare runs made
+on the same machine at the same time.
+
+    .venv/bin/python benchmarks/drop_throughput.py [--papers 8] [--settle 2] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+EVALDATA_PAGES = REPO.parent / "shared" / "evaldata" / "pages"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, what: str, poll: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(poll)  # polling the product's processes
+    raise SystemExit(f"benchmark: {what} within {timeout:.0f} s")
+
+
+def make_papers(out: Path, count: int) -> list[Path]:
+    """`count` image-only papers as folders of page images, from evaldata or rendered by synth."""
+    out.mkdir(parents=True)
+    chongqing = sorted(EVALDATA_PAGES.glob("p04_chongqing2023_chem_B-*.png"))
+    others = [sorted(EVALDATA_PAGES.glob("p15_guangzhou2022_chem_render-*.png")),
+              sorted(EVALDATA_PAGES.glob("p16_guangdong2022_chem_render-*.png"))]
+    if chongqing and all(others):
+        sources = others[: max(0, min(2, count - 1))]
+        sources = [chongqing] * (count - len(sources)) + sources
+    else:
+        from ocr_assets.synth import generate
+
+        synth_dir = out.parent / "synth"
+        generate(synth_dir, n_papers=count)
+        sources = [sorted(p.iterdir()) for p in sorted((synth_dir / "papers").iterdir())][:count]
+    papers = []
+    for index, pages in enumerate(sources, start=1):
+        paper = out / f"paper_{index:02d}"
+        paper.mkdir()
+        for number, page in enumerate(pages, start=1):
+            shutil.copy(page, paper / f"page-{number:02d}{page.suffix}")
+        papers.append(paper)
+    return papers
+
+
+def engine_only(papers: list[Path]) -> dict:
+    """The engines alone on the distinct pages of the drop, frames decoded beforehand: one engine with
+    all threads page by page, and the production engines (`EXAMPAPER_CPU_ENGINES`) through the runtime."""
+    from ocr_assets.frames import load_frame, write_frames
+    from ocr_assets.pages import enumerate_pages
+    from ocr_assets.runtime import run_inference
+    from resources.hardware import derive_params, detect_hardware
+    from resources.ocr_engine import DEFAULT_ENGINE, engine_spec, get_worker
+
+    seen, refs = set(), []
+    for paper in papers:
+        for ref in enumerate_pages(paper):
+            content = Path(ref.file).read_bytes()
+            if content not in seen:
+                seen.add(content)
+                refs.append(ref)
+    params = derive_params(detect_hardware())
+    production = get_worker(engine_spec(os.environ.get("EXAMPAPER_ENGINE", DEFAULT_ENGINE), params))
+    single = get_worker(replace(production.spec, instances=1, threads=-1))
+    with tempfile.TemporaryDirectory(prefix="engine-only-") as tmp:
+        frames = [f for f in write_frames(refs, Path(tmp), workers=params.cpu_workers) if f.status == "ok"]
+        decoded = [load_frame(f) for f in frames]
+        for engine in {single, production}:  # first-call allocations out of the timing
+            for _ in range(engine.instances):
+                engine.predict([decoded[0]])
+        started = time.perf_counter()
+        for frame in decoded:
+            single.predict([frame])
+        single_s = time.perf_counter() - started
+        _, stats = run_inference([(i, lambda f=f: f) for i, f in enumerate(decoded)], production.predict,
+                                 batch_size=params.det_batch_size, prefetch_depth=params.prefetch_depth,
+                                 decode_workers=params.cpu_workers, free_cache=production.free_cache,
+                                 engines=production.instances)
+    return {
+        "pages": len(decoded),
+        "engine_only_pages_per_s": len(decoded) / single_s,
+        "pipelined_pages_per_s": len(decoded) / stats.wall_s,
+        "engines": production.instances,
+    }
+
+
+def ui_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+def collect(instance, keys: list[str]) -> dict | None:
+    """Per paper: its successful run (after retries) and what it recorded; None while any is unfinished."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    records = instance.get_run_records(RunsFilter(job_name="process_paper"))
+    by_key = defaultdict(list)
+    for record in records:
+        by_key[record.dagster_run.tags.get("dagster/partition")].append(record)
+    done = {}
+    for key in keys:
+        runs = by_key.get(key, [])
+        if not runs or any(not r.dagster_run.is_finished for r in runs):
+            return None
+        success = [r for r in runs if r.dagster_run.status == DagsterRunStatus.SUCCESS]
+        will_retry = [r for r in runs if r.dagster_run.tags.get("dagster/will_retry") == "true"
+                      and not any(o.dagster_run.tags.get("dagster/parent_run_id") == r.dagster_run.run_id for o in runs)]
+        if not success and will_retry:
+            return None  # its retry is not created yet
+        done[key] = {"runs": runs, "success": success[0] if success else None}
+    return done
+
+
+def stage_times(instance, done: dict) -> dict:
+    from dagster import AssetKey, DagsterEventType
+
+    stages = defaultdict(list)
+    for key, paper in done.items():
+        for record in paper["runs"]:
+            run_id = record.dagster_run.run_id
+            if record.start_time is not None:
+                stages["queued → started"].append(record.start_time - record.create_timestamp.timestamp())
+            starts = {}
+            step_total = 0.0
+            for event in instance.all_logs(run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS}):
+                if event.dagster_event.event_type == DagsterEventType.STEP_START:
+                    starts[event.step_key] = event.timestamp
+                elif event.step_key in starts:
+                    stages[f"step {event.step_key}"].append(event.timestamp - starts[event.step_key])
+                    step_total += event.timestamp - starts[event.step_key]
+            if record.start_time and record.end_time:
+                stages["run wall"].append(record.end_time - record.start_time)
+                stages["run overhead (wall - steps)"].append(record.end_time - record.start_time - step_total)
+    questions = instance.fetch_materializations(AssetKey("exam_questions"), limit=1000).records
+    ocr = instance.fetch_materializations(AssetKey("ocr_structure"), limit=1000).records
+    return {"stages": stages, "questions_at": [r.timestamp for r in questions],
+            "ocr_metadata": [r.asset_materialization.metadata for r in ocr]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=8)
+    parser.add_argument("--settle", type=float, default=2.0, help="EXAMPAPER_SETTLE_SECONDS for the drop (product: 10)")
+    parser.add_argument("--workers", type=int, default=1, help="OCR worker processes (EXAMPAPER_WORKERS)")
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--skip-engine-only", action="store_true")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="drop-throughput-"))
+    data = tmp / "data"
+    papers = make_papers(tmp / "staging", args.papers)
+    pages_total = sum(len(list(p.iterdir())) for p in papers)
+    print(f"{len(papers)} papers, {pages_total} pages (image-only); load average {os.getloadavg()[0]:.2f}; "
+          f"{os.cpu_count()} cores", flush=True)
+    before = None if args.skip_engine_only else engine_only(papers)
+    if before:
+        print(f"engine only before the drop: {before['engine_only_pages_per_s']:.3f} pages/s one engine, "
+              f"{before['pipelined_pages_per_s']:.3f} pages/s production pipeline", flush=True)
+
+    port = free_port()
+    env = {**os.environ, "EXAMPAPER_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home"),
+           "EXAMPAPER_SETTLE_SECONDS": str(args.settle), "EXAMPAPER_WORKERS": str(args.workers)}
+    for key in ("EXAMPAPER_DROP_DIR", "EXAMPAPER_DATABASE_URL", "EXAMPAPER_CELERY_BROKER",
+                "EXAMPAPER_CELERY_BACKEND", "EXAMPAPER_CELERY_QUEUE"):
+        env.pop(key, None)
+    (data / "drop").mkdir(parents=True)
+    log = (tmp / "product.log").open("w")
+    started = time.time()
+    product = subprocess.Popen([sys.executable, "-m", "ocr_assets.launcher", "--port", str(port)],
+                               cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_until(lambda: ui_answers(port) or product.poll() is not None, 300, "the UI did not answer")
+        if product.poll() is not None:
+            raise SystemExit(f"benchmark: the product exited; see {tmp / 'product.log'}")
+        print(f"product up in {time.time() - started:.1f} s (UI on port {port})", flush=True)
+        dropped = time.time()
+        for paper in papers:  # a rename: each paper appears whole, all within milliseconds
+            paper.rename(data / "drop" / paper.name)
+        papers = [data / "drop" / paper.name for paper in papers]
+
+        from dagster import DagsterInstance
+
+        instance = DagsterInstance.from_config(str(data / "dagster_home"))
+        keys = [p.name for p in papers]
+        done = wait_until(lambda: collect(instance, keys), args.timeout, "not every paper finished", poll=1.0)
+        finished = time.time()
+        report = stage_times(instance, done)
+    finally:
+        product.send_signal(signal.SIGTERM)
+        try:
+            product.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(product.pid, signal.SIGKILL)
+    failed = [k for k, v in done.items() if v["success"] is None]
+    first_start = min(r.start_time for v in done.values() for r in v["runs"] if r.start_time)
+    last_questions = max(report["questions_at"])
+    e2e_drop = pages_total / (last_questions - dropped)
+    e2e_runs = pages_total / (last_questions - first_start)
+    print(f"\npapers done {len(done) - len(failed)}/{len(done)}" + (f", failed: {', '.join(failed)}" if failed else ""))
+    print(f"runs (incl. retries) {sum(len(v['runs']) for v in done.values())}")
+    print(f"time to the first paper's questions   {min(report['questions_at']) - dropped:7.1f} s after the drop")
+    print(f"time to the last paper's questions    {last_questions - dropped:7.1f} s after the drop "
+          f"(settle {args.settle:g} s + sensor tick included); {finished - dropped:.1f} s until seen")
+    print(f"end to end from the drop              {e2e_drop:7.3f} pages/s")
+    print(f"end to end from the first run start   {e2e_runs:7.3f} pages/s")
+    loads = defaultdict(set)
+    engines = set()
+    for metadata in report["ocr_metadata"]:
+        loads[metadata["worker_pid"].value].add(metadata["model_loads_in_process"].value)
+        engines.add(metadata["engines"].value)
+    print(f"model loads per worker process {dict((pid, max(v)) for pid, v in loads.items())}; "
+          f"engines per process {sorted(engines)}; {len(loads)} worker process(es) ran {len(report['ocr_metadata'])} OCR steps")
+    print("\nper stage (s)                          n    mean   median      max")
+    for stage, values in sorted(report["stages"].items()):
+        print(f"{stage:<34} {len(values):5d} {statistics.mean(values):7.2f} {statistics.median(values):8.2f} "
+              f"{max(values):8.2f}")
+    sys.stdout.flush()
+    after = None if args.skip_engine_only else engine_only(papers)
+    for label, figures in (("before the drop", before), ("after the product stopped", after)):
+        if figures:
+            print(f"engine only, {label:<26} {figures['engine_only_pages_per_s']:7.3f} pages/s one engine all "
+                  f"threads; {figures['pipelined_pages_per_s']:.3f} pages/s production pipeline "
+                  f"({figures['engines']} engines), {figures['pages']} distinct pages")
+    if before and after:
+        best = statistics.mean([max(f["engine_only_pages_per_s"], f["pipelined_pages_per_s"]) for f in (before, after)])
+        print(f"end to end / engine only (the faster way, mean of both) = {e2e_drop / best:.2f} from the drop, "
+              f"{e2e_runs / best:.2f} from the first run start (target ≥ 0.8)")
+    print(f"\nload average now {os.getloadavg()[0]:.2f} (shared machine: figures are noisy); data in {tmp}")
+    instance.dispose()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

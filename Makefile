@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 DATA   ?= $(CURDIR)/data
+PORT   ?= 3000
 export EXAMPAPER_DATA_DIR ?= $(DATA)
 export DAGSTER_HOME ?= $(DATA)/dagster_home
 
@@ -23,8 +24,8 @@ setup: $(BIN)/ocr-assets
 run: setup
 	mkdir -p $(DATA)/drop
 	cp samples/sample_paper.pdf $(DATA)/drop/sample_paper.pdf
-	@echo "Dagster UI: http://127.0.0.1:3000  drop folder: $(DATA)/drop  database: $(DATA)/exampapers.sqlite"
-	$(BIN)/python -m ocr_assets.launcher --host 127.0.0.1 --port 3000
+	@echo "Dagster UI: http://127.0.0.1:$(PORT)  drop folder: $(DATA)/drop  database: $(DATA)/exampapers.sqlite"
+	$(BIN)/python -m ocr_assets.launcher --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(BIN)/python -m pytest

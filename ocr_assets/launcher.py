@@ -11,7 +11,7 @@ the launcher terminates each child's process group, then kills whatever is left 
 their descendants, so nothing outlives it. A run cut short by the stop fails as interrupted and is
 retried when the product starts again. A worker that dies is started again.
 
-    python -m ocr_assets.launcher [--host 127.0.0.1] [--port 3000] [--workers 1]
+    python -m ocr_assets.launcher [--host 127.0.0.1] [--port 3000] [--review-port 3001] [--workers 1]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psutil
@@ -44,10 +44,16 @@ class Settings:
     workers: int
     host: str
     port: int
+    review_port: int = 0  # the review pages' server (0: the UI's port + 1)
+
+    @property
+    def review_url(self) -> str:
+        return f"http://{self.host}:{self.review_port or self.port + 1}"
 
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
+            "EXAMPAPER_REVIEW_URL": self.review_url,
             "EXAMPAPER_DATA_DIR": str(self.data_dir),
             "DAGSTER_HOME": str(self.dagster_home),
             "EXAMPAPER_CELERY_BROKER": self.broker,
@@ -165,14 +171,21 @@ class Supervisor:
         self.stop.set()
 
     def run(self) -> int:
+        from ocr_assets.review_server import make_server
+
         for sig in STOP_SIGNALS:
             signal.signal(sig, self.request_stop)
         write_instance_config(self.settings)
         env = self.settings.env()
+        # the review pages the UI links to, served read-only from this process (no child to stop)
+        review = make_server(self.settings.data_dir / "review", self.settings.host,
+                             self.settings.review_port or self.settings.port + 1)
+        threading.Thread(target=review.serve_forever, name="review-server", daemon=True).start()
         dagster = spawn(dagster_command(self.settings), env)
         workers = [spawn(worker_command(self.settings, i), env) for i in range(self.settings.workers)]
         print(f"launcher: Dagster UI http://{self.settings.host}:{self.settings.port} (pid {dagster.pid}); "
-              f"{len(workers)} OCR worker(s) {[w.pid for w in workers]}, broker {self.settings.broker}",
+              f"{len(workers)} OCR worker(s) {[w.pid for w in workers]}, broker {self.settings.broker}; "
+              f"review pages {self.settings.review_url}",
               file=sys.stderr, flush=True)
         code = 0
         try:
@@ -194,6 +207,8 @@ class Supervisor:
             if self.stop_reason:
                 print(f"launcher: {self.stop_reason}: stopping", file=sys.stderr, flush=True)
             stop_all([dagster, *workers])
+            review.shutdown()
+            review.server_close()
         return code
 
 
@@ -201,12 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ocr_assets.launcher", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--review-port", type=int, default=0,
+                        help="port of the review pages the UI links to (default: --port + 1)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("EXAMPAPER_WORKERS", "1")),
                         help="OCR worker processes, each with its own warm engine (default 1, EXAMPAPER_WORKERS)")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
-    return Supervisor(settings_from(dict(os.environ), args.workers, args.host, args.port)).run()
+    settings = replace(settings_from(dict(os.environ), args.workers, args.host, args.port), review_port=args.review_port)
+    return Supervisor(settings).run()
 
 
 if __name__ == "__main__":

@@ -1,16 +1,23 @@
 """Speed and recognition quality of RapidOCR settings on real pages with line ground truth.
 
-    .venv/bin/python benchmarks/engine_settings.py [EVALDATA]
+    .venv/bin/python benchmarks/engine_settings.py [EVALDATA]               # one engine, settings
+    .venv/bin/python benchmarks/engine_settings.py --backends [--rounds 5]  # CPU backends x engines
 
 Reads ../shared/evaldata (real exam pages + exact text-layer lines; never copied into the repo),
 runs each setting over the same pages in one process and prints s/page and line-level CER.
+`--backends` times the engine pools the runtime can choose (onnxruntime or OpenVINO, one all-threads
+engine or two single-threaded ones on different pages, layout model included as in production) in
+rotating order round after round, and prints the median s/page of each with its line CER.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +26,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ocr_assets.evaluation import line_cer  # noqa: E402
 from resources.engines.rapid import RapidEngine, RapidSettings  # noqa: E402
+from resources.ocr_engine import EnginePool, EngineSpec  # noqa: E402
 
 GT_FILES = {
     "p04_chongqing2023_chem_B-{}.png": "p04_chongqing2023_chem_B.layout_questions.json",
@@ -48,10 +56,69 @@ def pages_with_gt(evaldata: Path) -> list[tuple[str, np.ndarray, list[dict]]]:
     return pages
 
 
+# The pools the runtime can choose on a CPU (resources/hardware.py derive_params): backend, engines, threads each.
+BACKEND_POOLS = {
+    "onnxruntime x2, 1 thread each": EngineSpec(backend="onnxruntime", instances=2, threads=1),
+    "onnxruntime x1, all threads": EngineSpec(backend="onnxruntime", instances=1, threads=-1),
+    "openvino x1, all threads": EngineSpec(backend="openvino", instances=1, threads=-1),
+    "openvino x2, 1 thread each": EngineSpec(backend="openvino", instances=2, threads=1),
+    "openvino x2, 1 thread each, side 1280": EngineSpec(
+        backend="openvino", instances=2, threads=1, det_limit_side_len=1280),
+    "openvino x1, all threads, side 1280": EngineSpec(backend="openvino", instances=1, threads=-1, det_limit_side_len=1280),
+}
+
+
+def read_pages(pool: EnginePool, frames: list[np.ndarray]) -> tuple[float, list]:
+    """Wall time for the pool to read every frame, as many pages at once as it has engines."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=pool.instances) as executor:
+        structures = list(executor.map(lambda frame: pool.predict([frame])[0], frames))
+    return time.perf_counter() - started, structures
+
+
+def compare_backends(pages, rounds: int, only: list[str] | None) -> None:
+    pools = {label: EnginePool(spec) for label, spec in BACKEND_POOLS.items() if not only or label in only}
+    frames = [frame for _, frame, _ in pages]
+    for pool in pools.values():  # first-call allocations out of the timing, in every engine
+        read_pages(pool, frames[: pool.instances])
+    seconds: dict[str, list[float]] = {label: [] for label in pools}
+    cer: dict[str, float] = {}
+    labels = list(pools)
+    for round_index in range(rounds):
+        order = labels[round_index % len(labels):] + labels[: round_index % len(labels)]  # rotate: drift hits all
+        for label in order:
+            elapsed, structures = read_pages(pools[label], frames)
+            seconds[label].append(elapsed / len(frames))
+            edits = chars = 0
+            for structure, (_, _, gt_lines) in zip(structures, pages):
+                e, c = line_cer(structure.lines, gt_lines)
+                edits, chars = edits + e, chars + c
+            cer[label] = edits / chars
+        print(f"round {round_index + 1}/{rounds}: " + ", ".join(f"{l} {seconds[l][-1]:.3f}" for l in order), flush=True)
+    print(f"\n{len(frames)} pages, {rounds} rounds; timings on a shared machine are noisy, medians in s/page\n")
+    print(f"| {'engine pool':<40} | median s/page | min | max | line CER |")
+    print(f"|{'-' * 42}|---------------|-----|-----|----------|")
+    for label in labels:
+        runs = seconds[label]
+        print(f"| {label:<40} | {statistics.median(runs):.3f} | {min(runs):.3f} | {max(runs):.3f} | {cer[label]:.4f} |")
+    for pool in pools.values():
+        pool.close()
+
+
 def main() -> None:
-    evaldata = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "evaldata"
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("evaldata", nargs="?", type=Path,
+                        default=Path(__file__).resolve().parents[2] / "shared" / "evaldata")
+    parser.add_argument("--backends", action="store_true", help="compare CPU backends and engine counts")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", action="append", help="a pool label from BACKEND_POOLS (repeatable)")
+    args = parser.parse_args()
+    evaldata = args.evaldata
     pages = pages_with_gt(evaldata)
     print(f"{len(pages)} pages with line ground truth")
+    if args.backends:
+        compare_backends(pages, args.rounds, args.only)
+        return
     for label, settings in SETTINGS.items():
         engine = RapidEngine(settings)
         engine.load()

@@ -38,6 +38,39 @@ class RapidSettings:
     use_layout: bool = True
     use_angle_cls: bool = False
     use_cuda: bool = False  # needs onnxruntime-gpu in place of onnxruntime
+    backend: str = "onnxruntime"  # or "openvino": the same ONNX models on Intel's CPU runtime
+
+
+CPU_BACKENDS = ("onnxruntime", "openvino")
+
+
+def ocr_backend_params(s: RapidSettings) -> dict:
+    """RapidOCR 3.10 params that pick the inference runtime of the detector and recogniser (and the
+    angle classifier when it is on) and give it `intra_op_threads` threads."""
+    if s.backend not in CPU_BACKENDS:
+        raise EngineUnavailable(f"unknown CPU backend {s.backend!r}; choose one of {', '.join(CPU_BACKENDS)}")
+    if s.backend == "openvino" and s.use_cuda:
+        raise EngineUnavailable("the openvino backend runs on the CPU only; use backend onnxruntime with a GPU")
+    from rapidocr import EngineType
+
+    engine_type = EngineType.OPENVINO if s.backend == "openvino" else EngineType.ONNXRUNTIME
+    params = {f"{stage}.engine_type": engine_type for stage in ("Det", "Rec", "Cls")}
+    if s.backend == "openvino":
+        params["EngineConfig.openvino.inference_num_threads"] = s.intra_op_threads
+    else:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = s.intra_op_threads
+        params["EngineConfig.onnxruntime.use_cuda"] = s.use_cuda
+    return params
+
+
+def layout_engine_cfg(s: RapidSettings) -> dict:
+    """rapid-layout's engine_type/engine_cfg for the same backend and thread count."""
+    from rapid_layout import EngineType
+
+    if s.backend == "openvino":
+        return {"engine_type": EngineType.OPENVINO,
+                "engine_cfg": {"inference_num_threads": s.intra_op_threads, "performance_hint": "LATENCY"}}
+    return {"engine_type": EngineType.ONNXRUNTIME, "engine_cfg": {"intra_op_num_threads": s.intra_op_threads, "use_cuda": s.use_cuda}}
 
 
 def is_onnx_oom(exc: BaseException) -> bool:
@@ -62,10 +95,15 @@ class RapidEngine:
                 "which pins rapidocr==3.10.* and onnxruntime"
             ) from exc
         s = self.settings
-        threads = {
-            "EngineConfig.onnxruntime.intra_op_num_threads": s.intra_op_threads,
-            "EngineConfig.onnxruntime.use_cuda": s.use_cuda,
-        }
+        threads = ocr_backend_params(s)
+        if s.backend == "openvino":
+            try:
+                import openvino  # noqa: F401
+            except ImportError as exc:
+                raise EngineUnavailable(
+                    f"the openvino backend needs the openvino package ({exc}); `pip install openvino` "
+                    "or set EXAMPAPER_CPU_BACKEND=onnxruntime"
+                ) from exc
         self._ocr = RapidOCR(
             params={
                 "Global.log_level": "warning",
@@ -80,10 +118,7 @@ class RapidEngine:
             from rapid_layout import ModelType, RapidLayout, RapidLayoutInput
 
             self._layout = RapidLayout(
-                cfg=RapidLayoutInput(
-                    model_type=ModelType.PP_LAYOUT_CDLA,
-                    engine_cfg={"intra_op_num_threads": s.intra_op_threads, "use_cuda": s.use_cuda},
-                )
+                cfg=RapidLayoutInput(model_type=ModelType.PP_LAYOUT_CDLA, **layout_engine_cfg(s))
             )
         # Warm up once: the first call allocates buffers and is ~2 s slower. Printed digits give
         # the detector something to find, so recognition warms up too.
@@ -99,12 +134,18 @@ class RapidEngine:
         # RapidOCR has no multi-image batch; pages run one by one, lines within a page are batched.
         return [self._predict_one(frame) for frame in frames]
 
-    def _predict_one(self, rgb: np.ndarray) -> PageStructure:
+    def read_lines(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+        """Detector and recogniser only: no layout model (crops of a page have no layout to find)."""
+        if self._ocr is None:
+            raise RuntimeError("RapidEngine.read_lines() before load()")
+        return [self._predict_one(frame, with_layout=False) for frame in frames]
+
+    def _predict_one(self, rgb: np.ndarray, with_layout: bool = True) -> PageStructure:
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
         started = time.perf_counter()
         try:
             result = self._ocr(bgr)
-            layout = self._layout(bgr) if self._layout is not None else None
+            layout = self._layout(bgr) if self._layout is not None and with_layout else None
         except Exception as exc:
             if is_onnx_oom(exc):
                 raise OutOfMemory(str(exc)) from exc

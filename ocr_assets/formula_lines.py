@@ -19,6 +19,9 @@ from resources.engines.base import TextLine, median_height
 MAX_PIECE_CHARS = 8
 # Latin/Greek letters, digits, sub/superscripts and operators: what a formula run is made of
 FORMULA_PIECE = re.compile(r"^[A-Za-z0-9α-ωΑ-Ω₀-₉⁰-⁹¹²³ⁿₙₐₑₒₓₖₘₚₛₜᵢⱼ⁺⁻⁼₊₋₌()\[\]{}+\-−=′'·,.<>≤≥|/√∞πΔ△∠⊥∥×÷]+$")
+# an option or question label ("B.3", "12.") starts a line of its own, whatever follows it
+LABEL = re.compile(r"^\s*(?:[（(]?[A-H][)）]?\s*[.．、]|\d{1,3}\s*[.．、](?!\d))")
+TALL_HOST = 1.8  # a "line" taller than this many line heights is a table or a block, not a row to join
 BAND = 0.45  # a piece sits within this many line heights above or below its host's box
 BAND_SHARE = 0.6  # ...with at least this share of its own height
 REACH = 1.5  # and at most this many line heights left or right of the host
@@ -31,7 +34,8 @@ SUPERSCRIPTS = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺
 
 def is_formula_text(text: str) -> bool:
     stripped = text.replace(" ", "")
-    return 0 < len(stripped) <= MAX_PIECE_CHARS and bool(FORMULA_PIECE.match(stripped))
+    return (0 < len(stripped) <= MAX_PIECE_CHARS and bool(FORMULA_PIECE.match(stripped))
+            and not LABEL.match(stripped))
 
 
 def _centre_y(line: TextLine) -> float:
@@ -61,6 +65,8 @@ def host_of(piece: TextLine, lines: Sequence[TextLine], line_height: float) -> T
     best, best_key = None, None
     for host in lines:
         if host is piece or is_formula_text(host.text) and host.height < piece.height:
+            continue
+        if host.height > TALL_HOST * line_height:
             continue
         if _band_share(piece, host, line_height) < BAND_SHARE:
             continue

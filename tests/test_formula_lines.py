@@ -86,7 +86,7 @@ def test_two_pieces_of_one_row_keep_their_order_and_a_piece_of_a_piece_follows_i
     assert sorted(l.text for l in joined) == ["为数列", "记Sₙ"]
 
 
-@pytest.mark.parametrize("text, formula", [("aₙ", True), ("x²+1", True), ("S3=9", True), ("A．2", False),
+@pytest.mark.parametrize("text, formula", [("aₙ", True), ("x²+1", True), ("S3=9", True), ("A．2", False), ("B.3", False), ("12.", False), ("0.5", True), ("(A)", True),
                                             ("（5分）", False), ("为数列", False), ("", False), ("abcdefghij", False)])
 def test_formula_text(text, formula):
     assert is_formula_text(text) is formula
@@ -96,3 +96,13 @@ def test_no_host_on_an_empty_page_row():
     h = 30
     piece = line("2", 100, 100, 110, 115)
     assert host_of(piece, [piece, cjk_row("下一行的文字", 100, 100 + 2 * h, h)], h) is None
+
+
+def test_a_piece_next_to_a_table_or_an_option_row_stays_apart():
+    h = 30
+    table = line("| a | b |\n| 1 | 2 |", 100, 100, 700, 100 + 4 * h)  # one Markdown line per table
+    under = line("x", 300, 100 + 4 * h + 2, 320, 100 + 4.5 * h)
+    options = [line(f"{label}.{n}", 100 + i * 2 * h, 400, 100 + i * 2 * h + 1.2 * h, 400 + 0.7 * h)
+               for i, (label, n) in enumerate(zip("ABCD", "2345"))]
+    lines = [table, under, *options]
+    assert sorted(l.text for l in join_formula_pieces(lines)) == sorted(l.text for l in lines)

@@ -108,3 +108,18 @@ def test_rapid_backend_params_name_rapidocr_keys():
     ort = ocr_backend_params(RapidSettings(backend="onnxruntime", intra_op_threads=-1))
     assert ort["Det.engine_type"] is EngineType.ONNXRUNTIME and ort["EngineConfig.onnxruntime.intra_op_num_threads"] == -1
     assert layout_engine_cfg(RapidSettings(backend="openvino", intra_op_threads=1))["engine_cfg"]["inference_num_threads"] == 1
+
+
+@pytest.mark.parametrize("raw, on, overridden", [(None, "default", False), ("0", False, True), ("1", True, True), (" ", "default", False)])
+def test_ink_reread_default_and_override(raw, on, overridden):
+    from resources.hardware import INK_REREAD_DEFAULT
+
+    params = derive_params(hw(), env={} if raw is None else {"EXAMPAPER_INK_REREAD": raw})
+    assert params.ink_reread is (INK_REREAD_DEFAULT if on == "default" else on)
+    assert ("ink_reread" in params.overridden) is overridden
+
+
+@pytest.mark.parametrize("raw", ["yes", "2", "true"])
+def test_bad_ink_reread_is_a_clear_error(raw):
+    with pytest.raises(ValueError, match="EXAMPAPER_INK_REREAD=.* must be 0 \\(off\\) or 1 \\(on\\)"):
+        derive_params(hw(), env={"EXAMPAPER_INK_REREAD": raw})

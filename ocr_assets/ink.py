@@ -29,6 +29,8 @@ REGION_GAP = 1.0  # uncovered components this close side by side (line heights) 
 REGION_ROW_GAP = 0.2  # ...and this close above/below, so the regions of two rows stay apart
 REGION_MARGIN = 0.6  # context kept around a region in its crop, line heights
 NON_TEXT_BLOCKS = ("figure", "table")
+THIN_STROKE = 0.06  # a component thinner than this (line heights) and longer than a line height is a bar
+BOX_INTERIOR_INK = 0.03  # an answer box □ (a hollow square) has almost no ink inside its frame
 
 
 @dataclass
@@ -94,9 +96,14 @@ def uncovered_ink(image: np.ndarray, lines: Sequence[TextLine], blocks: Sequence
         & (widths <= MAX_GLYPH_WIDTH * line_height) & (areas >= MIN_GLYPH_INK * line_height**2)
     )
     text_size[0] = False  # background
+    thin = np.minimum(widths, heights) < THIN_STROKE * line_height
+    text_size &= ~(thin & (np.maximum(widths, heights) > 0.8 * line_height))  # table edges, dashes, "|"
     covered_mask = _box_mask(ink.shape, [line.bbox for line in lines], COVER_PAD * line_height)
     covered_px = np.bincount(labels[covered_mask], minlength=count)
     uncovered = text_size & (covered_px < COVERED_SHARE * areas)
+    for i in np.flatnonzero(uncovered):
+        if _is_answer_box(labels, stats[i], i):  # 田字格 and □□□ answer grids are not missed text
+            uncovered[i] = False
     boxes = [
         (float(stats[i, 0]), float(stats[i, 1]), float(stats[i, 0] + widths[i]), float(stats[i, 1] + heights[i]))
         for i in np.flatnonzero(uncovered)
@@ -108,6 +115,16 @@ def uncovered_ink(image: np.ndarray, lines: Sequence[TextLine], blocks: Sequence
         regions=group_boxes(boxes, REGION_GAP * line_height, REGION_ROW_GAP * line_height),
         line_height=line_height,
     )
+
+
+def _is_answer_box(labels: np.ndarray, stat: np.ndarray, label: int) -> bool:
+    """A squarish component whose ink is its frame: the middle 60 % of its box is (almost) empty."""
+    x, y, w, h = (int(v) for v in stat[:4])
+    if w < 6 or h < 6 or not 0.7 <= w / h <= 1.4:
+        return False
+    inner = labels[y + int(0.2 * h): y + h - int(0.2 * h), x + int(0.2 * w): x + w - int(0.2 * w)]
+    frame_ink = stat[cv2.CC_STAT_AREA] / (2 * (w + h))  # ink per unit of perimeter: ~stroke width for a frame
+    return inner.size > 0 and (inner == label).mean() <= BOX_INTERIOR_INK and frame_ink >= 0.6
 
 
 def group_boxes(boxes: Sequence[BBox], gap: float, row_gap: float | None = None) -> list[BBox]:

@@ -69,6 +69,9 @@ def test_figures_and_rules_are_not_text_ink():
     label_font = find_cjk_font().load(24)
     for x in range(470, 690, 30):  # axis labels of a chart: text-size ink, inside a figure
         draw.text((x, 1600), "12", font=label_font, fill="black")
+    for x in range(120, 600, 34):  # a row of answer boxes □□□ and a table's short vertical edges
+        draw.rectangle((x, 1100, x + 26, 1126), outline="black", width=2)
+        draw.line((x, 1140, x, 1175), fill="black", width=1)
     lines = row_lines(page)
     report = uncovered_ink(np.asarray(image), lines, [Block("figure", figure, 0.9)])
     assert report.uncovered_components == 0

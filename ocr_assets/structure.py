@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ocr_assets.frames import Frame, load_frame
+from ocr_assets.ink import recover_uncovered_ink
 from ocr_assets.monitoring import ResourceSampler
 from ocr_assets.runtime import InferenceStats, PageResult, run_inference
 from resources.engines.base import Block, PageStructure, TextLine
@@ -46,6 +47,9 @@ def ocr_frames(
 
     def predict(batch):
         structures = worker.predict(batch)
+        if params.ink_reread:  # formula runs the detector missed: one more read on the same engines
+            read = getattr(worker, "read_lines", worker.predict)
+            structures = [recover_uncovered_ink(frame, s, read)[0] for frame, s in zip(batch, structures)]
         done[0] += len(batch)
         return structures
 

@@ -46,6 +46,10 @@ CPU_BACKEND_BY_VENDOR = {"GenuineIntel": "openvino", "AuthenticAMD": "openvino"}
 CPU_BACKEND_FALLBACK = "onnxruntime"  # unknown vendors (ARM, …): OpenVINO's x86 kernels may not apply
 CPU_ENGINES_BY_BACKEND = {"onnxruntime": 2, "openvino": 2}
 CPU_BACKEND_VAR = "EXAMPAPER_CPU_BACKEND"
+# A second read, at full resolution, of text-size ink no OCR line covers (ocr_assets/ink.py): formula
+# runs the detector misses at side 960. `EXAMPAPER_INK_REREAD=0|1` overrides.
+INK_REREAD_DEFAULT = True
+INK_REREAD_VAR = "EXAMPAPER_INK_REREAD"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class RuntimeParams:
     gpu_workers: int
     cpu_engines: int = 1  # engine instances when there is no GPU (each single-threaded when more than one)
     cpu_backend: str = "onnxruntime"  # RapidOCR's runtime: onnxruntime (also on a GPU) or openvino
+    ink_reread: bool = False  # re-read uncovered text-size ink on the same engine (ocr_assets/ink.py)
     overridden: tuple[str, ...] = ()
 
 
@@ -92,6 +97,13 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
             min(hw.cpu_cores, int(hw.available_ram_gb / CPU_ENGINE_RAM_GB)), 1, CPU_ENGINES_BY_BACKEND[backend]),
     }
     overridden = ["cpu_backend"] if env.get(CPU_BACKEND_VAR, "").strip() else []
+    ink_reread = INK_REREAD_DEFAULT
+    raw_reread = env.get(INK_REREAD_VAR, "").strip()
+    if raw_reread:
+        if raw_reread not in ("0", "1"):
+            raise ValueError(f"{INK_REREAD_VAR}={raw_reread!r} must be 0 (off) or 1 (on); set it so or unset it")
+        ink_reread = raw_reread == "1"
+        overridden.append("ink_reread")
     for key, var in OVERRIDES.items():
         raw = env.get(var)
         if raw is None or raw.strip() == "":
@@ -104,7 +116,7 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
             raise ValueError(f"{var}={raw!r} must be at least 1")
         values[key] = parsed
         overridden.append(key)
-    return RuntimeParams(**values, cpu_backend=backend, overridden=tuple(overridden))
+    return RuntimeParams(**values, cpu_backend=backend, ink_reread=ink_reread, overridden=tuple(overridden))
 
 
 def cpu_backend_for(hw: Hardware, env: Mapping[str, str]) -> str:
@@ -183,9 +195,10 @@ def banner(hw: Hardware, params: RuntimeParams) -> str:
         f"RAM:        {hw.available_ram_gb:.1f} GiB available",
         f"CPU cores:  {hw.cpu_cores} ({hw.cpu_vendor or 'vendor unknown'})",
     ]
+    named = {**OVERRIDES, "cpu_backend": CPU_BACKEND_VAR, "ink_reread": INK_REREAD_VAR}
     for key in ("det_batch_size", "rec_batch_size", "prefetch_depth", "cpu_workers", "gpu_workers", "cpu_engines",
-                "cpu_backend"):
-        origin = f"  (from {OVERRIDES.get(key, CPU_BACKEND_VAR)})" if key in params.overridden else ""
+                "cpu_backend", "ink_reread"):
+        origin = f"  (from {named[key]})" if key in params.overridden else ""
         lines.append(f"{key + ':':<16}{getattr(params, key)}{origin}")
     return "\n".join(lines)
 

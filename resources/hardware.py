@@ -41,6 +41,9 @@ CPU_ENGINE_RAM_GB = 1.0
 
 # RapidOCR's CPU runtime (the same ONNX models either way). Without a GPU the backend comes from the CPU
 # vendor (/proc/cpuinfo vendor_id) and decides how many engines run; `EXAMPAPER_CPU_BACKEND` overrides.
+# 2-core AMD EPYC, 11 real pages with layout (benchmarks/engine_settings.py --backends, busy machine):
+# OpenVINO x2 single-threaded 1.10 CPU-s/page against 1.51 for onnxruntime x2, line CER 0.0506 vs 0.0504
+# (OpenVINO computes in bf16 on CPUs with AVX512-BF16). Intel is unmeasured here; OpenVINO is Intel's.
 CPU_BACKENDS = ("onnxruntime", "openvino")
 CPU_BACKEND_BY_VENDOR = {"GenuineIntel": "openvino", "AuthenticAMD": "openvino"}
 CPU_BACKEND_FALLBACK = "onnxruntime"  # unknown vendors (ARM, …): OpenVINO's x86 kernels may not apply
@@ -48,7 +51,9 @@ CPU_ENGINES_BY_BACKEND = {"onnxruntime": 2, "openvino": 2}
 CPU_BACKEND_VAR = "EXAMPAPER_CPU_BACKEND"
 # A second read, at full resolution, of text-size ink no OCR line covers (ocr_assets/ink.py): formula
 # runs the detector misses at side 960. `EXAMPAPER_INK_REREAD=0|1` overrides.
-INK_REREAD_DEFAULT = True
+# Off by default: on the evaldata papers it re-read labels inside drawings, and the Chongqing paper's
+# figures attached fell from 1.00 to 0.87 (CER <= 0.05 questions 0.96 -> 0.92); F1 stayed 1.0.
+INK_REREAD_DEFAULT = False
 INK_REREAD_VAR = "EXAMPAPER_INK_REREAD"
 
 

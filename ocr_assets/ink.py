@@ -29,6 +29,8 @@ REGION_GAP = 1.0  # uncovered components this close side by side (line heights) 
 REGION_ROW_GAP = 0.2  # ...and this close above/below, so the regions of two rows stay apart
 REGION_MARGIN = 0.6  # context kept around a region in its crop, line heights
 NON_TEXT_BLOCKS = ("figure", "table")
+ROW_REACH = 2.0  # a region is re-read only beside an OCR line (within this many line heights, same row):
+# a formula run sits in a text row; a label in a drawing stands away from the rows
 THIN_STROKE = 0.06  # a component thinner than this (line heights) and longer than a line height is a bar
 BOX_INTERIOR_INK = 0.03  # an answer box □ (a hollow square) has almost no ink inside its frame
 
@@ -38,7 +40,7 @@ class InkReport:
     text_ink_px: int  # ink in text-size components, figures, tables and rules dropped
     uncovered_ink_px: int
     uncovered_components: int
-    regions: list[BBox] = field(default_factory=list)  # uncovered components grouped for a re-read
+    regions: list[BBox] = field(default_factory=list)  # uncovered components in text rows, grouped for a re-read
     line_height: float = 0.0
 
     @property
@@ -108,13 +110,24 @@ def uncovered_ink(image: np.ndarray, lines: Sequence[TextLine], blocks: Sequence
         (float(stats[i, 0]), float(stats[i, 1]), float(stats[i, 0] + widths[i]), float(stats[i, 1] + heights[i]))
         for i in np.flatnonzero(uncovered)
     ]
+    in_rows = [box for box in boxes if beside_a_line(box, lines, line_height)]
     return InkReport(
         text_ink_px=int(areas[text_size].sum()),
         uncovered_ink_px=int(areas[uncovered].sum()),
         uncovered_components=len(boxes),
-        regions=group_boxes(boxes, REGION_GAP * line_height, REGION_ROW_GAP * line_height),
+        regions=group_boxes(in_rows, REGION_GAP * line_height, REGION_ROW_GAP * line_height),
         line_height=line_height,
     )
+
+
+def beside_a_line(box: BBox, lines: Sequence[TextLine], line_height: float) -> bool:
+    """The box's centre is in some line's row band and at most ROW_REACH line heights from its ends."""
+    cy = (box[1] + box[3]) / 2
+    for line in lines:
+        if line.y0 - 0.3 * line_height <= cy <= line.y1 + 0.3 * line_height:
+            if max(0.0, line.x0 - box[2], box[0] - line.x1) <= ROW_REACH * line_height:
+                return True
+    return False
 
 
 def _is_answer_box(labels: np.ndarray, stat: np.ndarray, label: int) -> bool:

@@ -114,3 +114,13 @@ def test_a_second_read_through_the_engine_recovers_the_missed_formulas():
     assert letters >= len(page.formula_boxes)  # at least a letter or digit per missed run
     for line in added:  # every added line lies on a missed formula
         assert any(boxes_overlap(line.bbox, formula) for formula in page.formula_boxes)
+
+
+def test_a_label_in_a_drawing_away_from_the_rows_is_measured_but_not_re_read():
+    page = render_formula_page(1)
+    image = page.image.copy()
+    from ocr_assets.sample_paper import find_cjk_font
+
+    ImageDraw.Draw(image).text((900, 1400), "T7", font=find_cjk_font().load(26), fill="black")  # no block says figure
+    report = uncovered_ink(np.asarray(image), row_lines(page))
+    assert report.uncovered_components > 0 and report.regions == []

@@ -42,8 +42,8 @@ CPU_ENGINE_RAM_GB = 1.0
 # RapidOCR's CPU runtime (the same ONNX models either way). Without a GPU the backend comes from the CPU
 # vendor (/proc/cpuinfo vendor_id) and decides how many engines run; `EXAMPAPER_CPU_BACKEND` overrides.
 # 2-core AMD EPYC, 11 real pages with layout (benchmarks/engine_settings.py --backends, busy machine):
-# OpenVINO x2 single-threaded 1.10 CPU-s/page against 1.51 for onnxruntime x2, line CER 0.0506 vs 0.0504
-# (OpenVINO computes in bf16 on CPUs with AVX512-BF16). Intel is unmeasured here; OpenVINO is Intel's.
+# OpenVINO x2 single-threaded in f32 1.87 s/page (1.47 CPU-s) against 2.51 (1.60) for onnxruntime x2,
+# line CER 0.0504 both; one all-threads OpenVINO engine 3.32 s/page. Intel unmeasured; OpenVINO is Intel's.
 CPU_BACKENDS = ("onnxruntime", "openvino")
 CPU_BACKEND_BY_VENDOR = {"GenuineIntel": "openvino", "AuthenticAMD": "openvino"}
 CPU_BACKEND_FALLBACK = "onnxruntime"  # unknown vendors (ARM, …): OpenVINO's x86 kernels may not apply

@@ -11,6 +11,7 @@ from PIL import Image
 from ocr_assets.blanks import ANSWER_BOX, drop_misread_boxes, find_answer_boxes, find_blanks, place_blanks
 from ocr_assets.extraction import PageLines, extract_questions
 from ocr_assets.figures import find_figures, is_qr_code, repeated_figures, split_figure_text
+from ocr_assets.formula_lines import join_formula_pieces
 from ocr_assets.frames import Frame, write_frames
 from ocr_assets.pages import enumerate_pages
 from ocr_assets.reading_order import (
@@ -60,7 +61,8 @@ def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: 
         body = replace_table_lines(body, tables)
         on_later_page = titles if result is not done[0] else []
         body = [line for line in body if not is_running_header(line, s.height, running, on_later_page)]
-        lines = reading_order(drop_page_furniture(body, s.width, s.height), s.width, s.height, s.blocks)
+        body = join_formula_pieces(drop_page_furniture(body, s.width, s.height))  # a raised 2 stays in its row
+        lines = reading_order(body, s.width, s.height, s.blocks)
         pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
         figures_by_page[result.index] = figures
     extracted = extract_questions(pages)

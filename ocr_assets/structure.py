@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ocr_assets.frames import Frame, load_frame
+from ocr_assets.ink import recover_uncovered_ink
 from ocr_assets.monitoring import ResourceSampler
 from ocr_assets.pages import PageRef
 from ocr_assets.runtime import InferenceStats, PageResult, run_inference
@@ -112,15 +113,23 @@ def ocr_frames(
             return structures
         return run
 
+    read_lines = getattr(worker, "read_lines", worker.predict)  # text only, no layout model
+
+    def read_pages(batch):
+        structures = worker.predict(batch)
+        if params.ink_reread:  # formula runs the detector missed: one more read on the same engines
+            structures = [recover_uncovered_ink(frame, s, read_lines)[0] for frame, s in zip(batch, structures)]
+        return structures
+
     def infer(items, predict):
         return run_inference(items, counted(predict), batch_size=params.det_batch_size, prefetch_depth=params.prefetch_depth,
                              decode_workers=params.cpu_workers, free_cache=worker.free_cache, engines=worker.instances)
 
     with ResourceSampler(progress=lambda: done[0]) as sampler:
-        results, stats = infer([(f.index, lambda f=f: load_frame(f)) for f in readable], worker.predict)
+        results, stats = infer([(f.index, lambda f=f: load_frame(f)) for f in readable], read_pages)
         if regions:  # image regions need text only: the engine skips its layout model for them
             region_results, region_stats = infer([(stack_id, load) for stack_id, (load, _) in regions.items()],
-                                                 getattr(worker, "predict_text", worker.predict))
+                                                 read_lines)
             results += region_results
             stats.engine_busy_s += region_stats.engine_busy_s
             stats.batch_sizes += region_stats.batch_sizes

@@ -39,6 +39,23 @@ OVERRIDES = {
 CPU_ENGINES_MAX = 2
 CPU_ENGINE_RAM_GB = 1.0
 
+# RapidOCR's CPU runtime (the same ONNX models either way). Without a GPU the backend comes from the CPU
+# vendor (/proc/cpuinfo vendor_id) and decides how many engines run; `EXAMPAPER_CPU_BACKEND` overrides.
+# 2-core AMD EPYC, 11 real pages with layout (benchmarks/engine_settings.py --backends, busy machine):
+# OpenVINO x2 single-threaded in f32 1.87 s/page (1.47 CPU-s) against 2.51 (1.60) for onnxruntime x2,
+# line CER 0.0504 both; one all-threads OpenVINO engine 3.32 s/page. Intel unmeasured; OpenVINO is Intel's.
+CPU_BACKENDS = ("onnxruntime", "openvino")
+CPU_BACKEND_BY_VENDOR = {"GenuineIntel": "openvino", "AuthenticAMD": "openvino"}
+CPU_BACKEND_FALLBACK = "onnxruntime"  # unknown vendors (ARM, …): OpenVINO's x86 kernels may not apply
+CPU_ENGINES_BY_BACKEND = {"onnxruntime": 2, "openvino": 2}
+CPU_BACKEND_VAR = "EXAMPAPER_CPU_BACKEND"
+# A second read, at full resolution, of text-size ink no OCR line covers (ocr_assets/ink.py): formula
+# runs the detector misses at side 960. `EXAMPAPER_INK_REREAD=0|1` overrides.
+# Re-reading any uncovered ink took labels inside drawings (Chongqing figures attached 1.00 -> 0.87);
+# re-reading only ink beside a text row scores as without the re-read on all five evaldata papers.
+INK_REREAD_DEFAULT = True
+INK_REREAD_VAR = "EXAMPAPER_INK_REREAD"
+
 
 @dataclass(frozen=True)
 class Hardware:
@@ -47,6 +64,7 @@ class Hardware:
     available_ram_gb: float
     cpu_cores: int
     sources: dict[str, str] = field(default_factory=dict)  # what -> how it was found
+    cpu_vendor: str | None = None  # /proc/cpuinfo vendor_id: GenuineIntel, AuthenticAMD, …
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,8 @@ class RuntimeParams:
     cpu_workers: int
     gpu_workers: int
     cpu_engines: int = 1  # engine instances when there is no GPU (each single-threaded when more than one)
+    cpu_backend: str = "onnxruntime"  # RapidOCR's runtime: onnxruntime (also on a GPU) or openvino
+    ink_reread: bool = False  # re-read uncovered text-size ink on the same engine (ocr_assets/ink.py)
     overridden: tuple[str, ...] = ()
 
 
@@ -65,7 +85,9 @@ def _clamp(value: int, low: int, high: int) -> int:
 
 
 def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> RuntimeParams:
-    """Hardware -> batch sizes, prefetch depth and worker counts; env overrides win."""
+    """Hardware -> batch sizes, prefetch depth, worker counts and CPU backend; env overrides win."""
+    env = os.environ if env is None else env
+    backend = cpu_backend_for(hw, env)
     if hw.vram_gb is None:
         det, rec = CPU_DET_BATCH, CPU_REC_BATCH
     else:
@@ -77,10 +99,16 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
         "cpu_workers": _clamp(hw.cpu_cores // 2, 2, 6),
         "gpu_workers": 1,
         "cpu_engines": 1 if hw.vram_gb is not None else _clamp(
-            min(hw.cpu_cores, int(hw.available_ram_gb / CPU_ENGINE_RAM_GB)), 1, CPU_ENGINES_MAX),
+            min(hw.cpu_cores, int(hw.available_ram_gb / CPU_ENGINE_RAM_GB)), 1, CPU_ENGINES_BY_BACKEND[backend]),
     }
-    env = os.environ if env is None else env
-    overridden = []
+    overridden = ["cpu_backend"] if env.get(CPU_BACKEND_VAR, "").strip() else []
+    ink_reread = INK_REREAD_DEFAULT
+    raw_reread = env.get(INK_REREAD_VAR, "").strip()
+    if raw_reread:
+        if raw_reread not in ("0", "1"):
+            raise ValueError(f"{INK_REREAD_VAR}={raw_reread!r} must be 0 (off) or 1 (on); set it so or unset it")
+        ink_reread = raw_reread == "1"
+        overridden.append("ink_reread")
     for key, var in OVERRIDES.items():
         raw = env.get(var)
         if raw is None or raw.strip() == "":
@@ -93,7 +121,20 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
             raise ValueError(f"{var}={raw!r} must be at least 1")
         values[key] = parsed
         overridden.append(key)
-    return RuntimeParams(**values, overridden=tuple(overridden))
+    return RuntimeParams(**values, cpu_backend=backend, ink_reread=ink_reread, overridden=tuple(overridden))
+
+
+def cpu_backend_for(hw: Hardware, env: Mapping[str, str]) -> str:
+    """onnxruntime on a GPU (CUDA) or an unknown CPU, the vendor table otherwise; the env var wins."""
+    raw = env.get(CPU_BACKEND_VAR, "").strip().lower()
+    if raw:
+        if raw not in CPU_BACKENDS:
+            raise ValueError(f"{CPU_BACKEND_VAR}={raw!r} is not a CPU backend; set it to one of "
+                             f"{', '.join(CPU_BACKENDS)} or unset it")
+        return raw
+    if hw.vram_gb is not None:
+        return "onnxruntime"
+    return CPU_BACKEND_BY_VENDOR.get(hw.cpu_vendor or "", CPU_BACKEND_FALLBACK)
 
 
 def _detect_gpu() -> tuple[str | None, float | None, str]:
@@ -124,6 +165,17 @@ def _detect_gpu() -> tuple[str | None, float | None, str]:
     return None, None, "none found"
 
 
+def _detect_cpu_vendor() -> tuple[str | None, str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip(), "/proc/cpuinfo"
+    except OSError:
+        pass
+    return None, "unknown"
+
+
 def detect_hardware() -> Hardware:
     gpu_name, vram_gb, gpu_source = _detect_gpu()
     sources = {"gpu": gpu_source}
@@ -137,7 +189,8 @@ def detect_hardware() -> Hardware:
         sources["ram"] = "fallback 2 GiB"
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     sources["cpu"] = "sched_getaffinity" if hasattr(os, "sched_getaffinity") else "os.cpu_count"
-    return Hardware(gpu_name, vram_gb, available_ram_gb, cores, sources)
+    vendor, sources["cpu_vendor"] = _detect_cpu_vendor()
+    return Hardware(gpu_name, vram_gb, available_ram_gb, cores, sources, vendor)
 
 
 def banner(hw: Hardware, params: RuntimeParams) -> str:
@@ -145,10 +198,12 @@ def banner(hw: Hardware, params: RuntimeParams) -> str:
     lines = [
         f"GPU:        {gpu}",
         f"RAM:        {hw.available_ram_gb:.1f} GiB available",
-        f"CPU cores:  {hw.cpu_cores}",
+        f"CPU cores:  {hw.cpu_cores} ({hw.cpu_vendor or 'vendor unknown'})",
     ]
-    for key in ("det_batch_size", "rec_batch_size", "prefetch_depth", "cpu_workers", "gpu_workers", "cpu_engines"):
-        origin = f"  (from {OVERRIDES[key]})" if key in params.overridden else ""
+    named = {**OVERRIDES, "cpu_backend": CPU_BACKEND_VAR, "ink_reread": INK_REREAD_VAR}
+    for key in ("det_batch_size", "rec_batch_size", "prefetch_depth", "cpu_workers", "gpu_workers", "cpu_engines",
+                "cpu_backend", "ink_reread"):
+        origin = f"  (from {named[key]})" if key in params.overridden else ""
         lines.append(f"{key + ':':<16}{getattr(params, key)}{origin}")
     return "\n".join(lines)
 

@@ -39,6 +39,7 @@ class EngineSpec:
     threads: int = -1
     device: str | None = None
     instances: int = 1  # engines working side by side (CPU only); each gets `threads`
+    backend: str = "onnxruntime"  # RapidOCR's CPU runtime: onnxruntime or openvino (hardware.CPU_BACKENDS)
 
     def build(self) -> OcrEngine:
         if self.name == "rapidocr":
@@ -50,6 +51,7 @@ class EngineSpec:
                     rec_batch_num=self.rec_batch_size,
                     intra_op_threads=self.threads,
                     use_cuda=(self.device or "cpu").startswith(("gpu", "cuda")),
+                    backend=self.backend,
                 )
             )
         if self.name in ("ppstructurev3", "paddleocr"):
@@ -117,9 +119,10 @@ class InferenceWorker:
     def predict(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
         return self._call(lambda engine, f: engine.predict(f), list(frames))
 
-    def predict_text(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
-        """Text lines only where the engine can skip its layout model (else its full predict)."""
-        return self._call(lambda engine, f: getattr(engine, "predict_text", engine.predict)(f), list(frames))
+    def read_lines(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+        """Text lines only (no layout model), for small crops such as a second read of missed ink;
+        an engine without `read_lines` does a full predict."""
+        return self._call(lambda engine, f: getattr(engine, "read_lines", engine.predict)(f), list(frames))
 
     def free_cache(self) -> None:
         self._call(lambda engine: getattr(engine, "free_cache", lambda: None)())
@@ -151,10 +154,10 @@ class EnginePool:
         finally:
             self._idle.put(worker)
 
-    def predict_text(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+    def read_lines(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
         worker = self._idle.get()
         try:
-            return worker.predict_text(frames)
+            return worker.read_lines(frames)
         finally:
             self._idle.put(worker)
 
@@ -193,9 +196,10 @@ atexit.register(shutdown_workers)
 
 def engine_spec(name: str, params: RuntimeParams, det_limit_side_len: int | None = None, threads: int = -1) -> EngineSpec:
     """The spec the runtime parameters ask for: several single-threaded RapidOCR engines where
-    `cpu_engines` says so (derive_params gives 1 whenever there is a GPU)."""
+    `cpu_engines` says so (derive_params gives 1 whenever there is a GPU), on `cpu_backend`."""
     instances = params.cpu_engines if name == "rapidocr" else 1
     return EngineSpec(
+        backend=params.cpu_backend if name == "rapidocr" else "onnxruntime",
         name=name,
         det_limit_side_len=det_limit_side_len,
         rec_batch_size=params.rec_batch_size,

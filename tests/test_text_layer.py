@@ -426,7 +426,7 @@ def test_an_image_set_in_a_text_line_is_read_by_the_engine_and_its_lines_land_on
 
 def test_an_image_region_the_engine_fails_on_is_noted_and_kept_as_a_figure(tmp_path, made_pdf):
     class FailsOnRegions(EngineDouble):
-        def predict_text(self, frames):
+        def read_lines(self, frames):
             raise RuntimeError("engine crashed")
 
     path = tmp_path / "formula.pdf"

@@ -63,22 +63,27 @@ def reading_order(lines: list[TextLine], width: int, height: int, blocks: list[B
 def _order_region(lines: list[TextLine], page_width: int, depth: int = 0, spread_middle: float | None = None,
                   blocks: list[Block] | None = None) -> list[TextLine]:
     blocks = blocks or []
-    gutter = find_gutter(lines, page_width, spread_middle, _blocks_within(blocks, lines)) if depth < 6 else None
-    if gutter is None:
+    gutters = find_gutters(lines, page_width, spread_middle, _blocks_within(blocks, lines)) if depth < 6 else []
+    if not gutters:
         return [line for row in group_rows(lines) for line in sorted(row, key=lambda line: (line.x0, line.y0))]
-    g0, g1 = gutter
-    lines = split_at_gutter(lines, g0, g1, blocks)
-    crossing = sorted((l for l in lines if l.x0 < g0 and l.x1 > g1), key=_centre_y)
-    if crossing:  # bands between the lines that span the gutter, each read on its own
-        ordered, rest = [], [l for l in lines if not (l.x0 < g0 and l.x1 > g1)]
+    for g0, g1 in gutters:
+        lines = split_at_gutter(lines, g0, g1, blocks)
+
+    def crosses(line: TextLine) -> bool:
+        return any(line.x0 < g0 and line.x1 > g1 for g0, g1 in gutters)
+
+    crossing = sorted((l for l in lines if crosses(l)), key=_centre_y)
+    if crossing:  # bands between the lines that span a gutter, each read on its own
+        ordered, rest = [], [l for l in lines if not crosses(l)]
         for spanning in crossing:
             above = [l for l in rest if _centre_y(l) < _centre_y(spanning)]
             rest = [l for l in rest if _centre_y(l) >= _centre_y(spanning)]
             ordered += _order_region(above, page_width, depth + 1, spread_middle, blocks) + [spanning]
         return ordered + _order_region(rest, page_width, depth + 1, spread_middle, blocks)  # bands still hold both pages
-    left = [l for l in lines if (l.x0 + l.x1) / 2 < g0]
-    right = [l for l in lines if (l.x0 + l.x1) / 2 >= g0]
-    return _order_region(left, page_width, depth + 1, blocks=blocks) + _order_region(right, page_width, depth + 1, blocks=blocks)
+    columns: list[list[TextLine]] = [[] for _ in range(len(gutters) + 1)]
+    for line in lines:  # a line belongs to the column its centre stands in
+        columns[sum(1 for g0, _ in gutters if (line.x0 + line.x1) / 2 >= g0)].append(line)
+    return [line for column in columns for line in _order_region(column, page_width, depth + 1, blocks=blocks)]
 
 
 def _blocks_within(blocks: list[Block], lines: list[TextLine]) -> list[Block]:
@@ -171,12 +176,20 @@ SPREAD_MIDDLE_SHARE = 0.1  # a spread's fold lies within this share of the width
 
 def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | None = None,
                 blocks: list[Block] | None = None) -> tuple[float, float] | None:
-    """The vertical gap (x0, x1) that separates two real columns of text, if any: the one fewest lines
-    cross, then the widest. On a landscape spread a gap at the fold splits the two pages even where
-    they hold few full-width lines (a primary-school paper of short option rows). A gap narrower than
-    MIN_GUTTER_SHARE needs evidence: layout blocks on both sides of it, or white space down the body."""
+    """The first (leftmost of three columns) gutter find_gutters finds, or None."""
+    gutters = find_gutters(lines, page_width, spread_middle, blocks)
+    return gutters[0] if gutters else None
+
+
+def find_gutters(lines: list[TextLine], page_width: int, spread_middle: float | None = None,
+                 blocks: list[Block] | None = None) -> list[tuple[float, float]]:
+    """The vertical gaps (x0, x1) that separate real columns of text, left to right: one gap between two
+    columns — the one fewest lines cross, then the widest — or, when no single gap does, two gaps between
+    three columns. On a landscape spread a gap at the fold splits the two pages even where they hold few
+    full-width lines (a primary-school paper of short option rows). A gap narrower than MIN_GUTTER_SHARE
+    needs evidence: layout blocks on both sides of it, or white space down the body."""
     if len(lines) < 2 * MIN_SIDE_LINES:
-        return None
+        return []
     x_min, x_max = min(l.x0 for l in lines), max(l.x1 for l in lines)
     step = max(2.0, page_width / 400)
     allowed = max(1, int(MAX_CROSSING_SHARE * len(lines)))
@@ -197,22 +210,52 @@ def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | N
             run = []
     # the gutter fewest lines cross (a spread's middle, crossed by one long formula line at most), then the
     # widest: a wide gap that a dozen lines cross is the space before a column of option pictures
+    evidenced = []  # (g0, g1, full lines needed) of the gaps wide enough or with evidence
     for g0, g1, _, run0, run1 in sorted(candidates, key=lambda gap: (gap[2], gap[0] - gap[1])):
         if g1 - g0 < NARROW_GUTTER_LINES * median_height(lines):
             continue
         blocks_split, white_space = _blocks_split_at(blocks or [], g0, g1), _white_space_down(lines, g0, g1)
         if g1 - g0 < MIN_GUTTER_SHARE * page_width and not (blocks_split or white_space):
             continue
-        # both kinds of evidence: a short last column (two questions under a full one) is still a column
-        full_needed = 1 if blocks_split and white_space else MIN_FULL_LINES
         # the fold: a clear band (a footer line may cross part of it) at the middle of a landscape page
         at_fold = spread_middle is not None and (
             run0 <= spread_middle <= run1 or abs((g0 + g1) / 2 - spread_middle) < SPREAD_MIDDLE_SHARE * page_width
         )
-        if (at_fold and _both_sides_hold(lines, g0, g1, step)) or _separates_columns(lines, g0, g1, step, page_width,
-                                                                                      full_needed):
-            return g0, g1
-    return None
+        if at_fold and _both_sides_hold(lines, g0, g1, step):
+            return [(g0, g1)]
+        # both kinds of evidence: a short last column (two questions under a full one) is still a column
+        evidenced.append((g0, g1, 1 if blocks_split and white_space else MIN_FULL_LINES))
+    # three columns before two: beside the first column, the other two look like one column of short lines
+    three = _three_columns(lines, evidenced, step, page_width)
+    if three:
+        return three
+    return next(([(g0, g1)] for g0, g1, full_needed in evidenced
+                 if _separates_columns(lines, g0, g1, step, page_width, full_needed)), [])
+
+
+def _three_columns(lines: list[TextLine], gaps: list[tuple[float, float, int]], step: float,
+                   page_width: float) -> list[tuple[float, float]]:
+    """Two gaps that cut the region into three columns, each holding full lines of its own width (the
+    two-column test measures two columns on one side of a gap as one wide column, so it rejects both gaps);
+    in the order the gaps were tried. A table's cells fail here: some piece is two cells wide."""
+    x_min, right_edge = min(l.x0 for l in lines), _right_edge(lines, page_width, step)
+    for index, first in enumerate(gaps):
+        for second in gaps[index + 1:]:
+            (a0, a1, _), (b0, b1, _) = sorted([first, second])
+            pieces = ((x_min, a0), (a1, b0), (b1, right_edge))
+            needed = max(first[2], second[2])
+            if all(_holds_column(lines, left, right, step, needed) for left, right in pieces):
+                return [(a0, a1), (b0, b1)]
+    return []
+
+
+def _holds_column(lines: list[TextLine], left: float, right: float, step: float, full_needed: int) -> bool:
+    """The lines wholly between left and right are a column: enough of them, and full lines (at least half
+    the width, not options) among them."""
+    inside = [l for l in lines if l.x0 >= left - step and l.x1 <= right + step]
+    room = right - left
+    full = sum(1 for l in inside if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))
+    return room > 0 and len(inside) >= MIN_SIDE_LINES and full >= full_needed
 
 
 CORE_TOLERANCE = 2  # lines poking into a narrow gutter that still leave it a gutter
@@ -281,6 +324,16 @@ def _both_sides_hold(lines: list[TextLine], g0: float, g1: float, step: float) -
     return all(len(side) >= MIN_SIDE_LINES for side in _sides(lines, g0, g1, step))
 
 
+def _right_edge(lines: list[TextLine], page_width: float, step: float) -> float:
+    """The right margin mirrors the left one: of the page, or of the region's own text on half a spread."""
+    x_min, x_max = min(l.x0 for l in lines), max(l.x1 for l in lines)
+    if x_min > page_width / 2:
+        return x_max
+    if x_max <= page_width / 2 + step:  # the left page of a spread: its margin mirrors within that page
+        return page_width / 2 - x_min
+    return page_width - x_min
+
+
 OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
 
 
@@ -292,16 +345,7 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
     left, right = _sides(lines, g0, g1, step)
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
         return False
-    # the right margin mirrors the left one: of the page, or of the region's own text on half a spread
-    x_max = max(l.x1 for l in lines)
-    if x_min > page_width / 2:
-        right_edge = x_max
-    elif x_max <= page_width / 2 + step:  # the left page of a spread: its margin mirrors within that page
-        right_edge = page_width / 2 - x_min
-    else:
-        right_edge = page_width - x_min
-    # the narrower side sizes a full line on both: three columns have two of them right of the first gutter
-    left_room, right_room = g0 - x_min, right_edge - g1
+    left_room, right_room = g0 - x_min, _right_edge(lines, page_width, step) - g1
 
     def full_lines(side, room):  # options don't count: B/D options two to a row look like a column
         return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))

@@ -211,6 +211,7 @@ def find_gutters(lines: list[TextLine], page_width: int, spread_middle: float | 
     # the gutter fewest lines cross (a spread's middle, crossed by one long formula line at most), then the
     # widest: a wide gap that a dozen lines cross is the space before a column of option pictures
     evidenced = []  # (g0, g1, full lines needed) of the gaps wide enough or with evidence
+    block_rooms = {}  # the columns' widths the layout model's blocks give on each side of a gap
     for g0, g1, _, run0, run1 in sorted(candidates, key=lambda gap: (gap[2], gap[0] - gap[1])):
         if g1 - g0 < NARROW_GUTTER_LINES * median_height(lines):
             continue
@@ -225,12 +226,13 @@ def find_gutters(lines: list[TextLine], page_width: int, spread_middle: float | 
             return [(g0, g1)]
         # both kinds of evidence: a short last column (two questions under a full one) is still a column
         evidenced.append((g0, g1, 1 if blocks_split and white_space else MIN_FULL_LINES))
+        block_rooms[(g0, g1)] = _block_widths(blocks or [], g0, g1) if blocks_split else None
     # three columns before two: beside the first column, the other two look like one column of short lines
     three = _three_columns(lines, evidenced, step, page_width)
     if three:
         return three
     return next(([(g0, g1)] for g0, g1, full_needed in evidenced
-                 if _separates_columns(lines, g0, g1, step, page_width, full_needed)), [])
+                 if _separates_columns(lines, g0, g1, step, page_width, full_needed, block_rooms[(g0, g1)])), [])
 
 
 def _three_columns(lines: list[TextLine], gaps: list[tuple[float, float, int]], step: float,
@@ -283,6 +285,14 @@ def _blocks_split_at(blocks: list[Block], g0: float, g1: float) -> bool:
     right = [b.bbox for b in blocks if b.bbox[0] >= g0 - slack]
     spanning = [b.bbox for b in blocks if b.bbox[0] < g0 - slack and b.bbox[2] > g1 + slack]
     return _little_crosses_body(left, right, spanning)
+
+
+def _block_widths(blocks: list[Block], g0: float, g1: float) -> tuple[float, float]:
+    """The widest block wholly on each side of the gap: the columns' widths as the layout model saw them."""
+    slack = g1 - g0
+    left = [b.bbox[2] - b.bbox[0] for b in blocks if b.bbox[2] <= g1 + slack]
+    right = [b.bbox[2] - b.bbox[0] for b in blocks if b.bbox[0] >= g0 - slack]
+    return max(left, default=float("inf")), max(right, default=float("inf"))
 
 
 def _white_space_down(lines: list[TextLine], g0: float, g1: float) -> bool:
@@ -338,14 +348,18 @@ OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
 
 
 def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float, page_width: float,
-                       full_needed: int = MIN_FULL_LINES) -> bool:
+                       full_needed: int = MIN_FULL_LINES, block_rooms: tuple[float, float] | None = None) -> bool:
     """Both sides hold real text: a few full-width lines each that are not options (the B/D options
-    of a single column laid out two to a row are not a column)."""
+    of a single column laid out two to a row are not a column). A side is as wide as the mirrored margin
+    leaves it, or as the layout model's widest block there when that is narrower (the last page of a
+    three-column paper holds two columns: the margin would measure the second as two columns wide)."""
     x_min = min(l.x0 for l in lines)
     left, right = _sides(lines, g0, g1, step)
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
         return False
     left_room, right_room = g0 - x_min, _right_edge(lines, page_width, step) - g1
+    if block_rooms is not None:
+        left_room, right_room = min(left_room, block_rooms[0]), min(right_room, block_rooms[1])
 
     def full_lines(side, room):  # options don't count: B/D options two to a row look like a column
         return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))

@@ -224,8 +224,10 @@ def find_gutters(lines: list[TextLine], page_width: int, spread_middle: float | 
         )
         if at_fold and _both_sides_hold(lines, g0, g1, step):
             return [(g0, g1)]
-        # both kinds of evidence: a short last column (two questions under a full one) is still a column
-        evidenced.append((g0, g1, 1 if blocks_split and white_space else MIN_FULL_LINES))
+        # white space down the body and blocks on both sides, or a gap of full width: a short last column (one
+        # or two questions beside a full one) is still a column
+        wide = g1 - g0 >= MIN_GUTTER_SHARE * page_width
+        evidenced.append((g0, g1, 1 if white_space and (blocks_split or wide) else MIN_FULL_LINES))
         block_rooms[(g0, g1)] = _block_widths(blocks or [], g0, g1) if blocks_split else None
     # three columns before two: beside the first column, the other two look like one column of short lines
     three = _three_columns(lines, evidenced, step, page_width)
@@ -344,6 +346,7 @@ def _right_edge(lines: list[TextLine], page_width: float, step: float) -> float:
     return page_width - x_min
 
 
+COLUMN_WIDTH_SLACK = 0.1  # columns of one page are as wide as each other, give or take this share
 OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
 
 
@@ -351,8 +354,9 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
                        full_needed: int = MIN_FULL_LINES, block_rooms: tuple[float, float] | None = None) -> bool:
     """Both sides hold real text: a few full-width lines each that are not options (the B/D options
     of a single column laid out two to a row are not a column). A side is as wide as the mirrored margin
-    leaves it, or as the layout model's widest block there when that is narrower (the last page of a
-    three-column paper holds two columns: the margin would measure the second as two columns wide)."""
+    leaves it, or narrower on evidence: the layout model's widest block there, or, on the right, the left
+    column's width when the right side's text is as wide as that (the last page of a three-column paper holds
+    two columns: the margin would measure the second as two columns wide)."""
     x_min = min(l.x0 for l in lines)
     left, right = _sides(lines, g0, g1, step)
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
@@ -360,6 +364,8 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
     left_room, right_room = g0 - x_min, _right_edge(lines, page_width, step) - g1
     if block_rooms is not None:
         left_room, right_room = min(left_room, block_rooms[0]), min(right_room, block_rooms[1])
+    if abs(max(l.x1 for l in right) - g1 - left_room) <= COLUMN_WIDTH_SLACK * left_room:
+        right_room = min(right_room, left_room)  # text as wide as the left column is one column, not two
 
     def full_lines(side, room):  # options don't count: B/D options two to a row look like a column
         return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))

@@ -346,6 +346,7 @@ def _right_edge(lines: list[TextLine], page_width: float, step: float) -> float:
     return page_width - x_min
 
 
+QUESTION_START = re.compile(r"^\s*\d{1,3}\s*[.．、]\s*(?!\d)")  # "10. If…", not "3.5 分" or a date
 COLUMN_WIDTH_SLACK = 0.1  # columns of one page are as wide as each other, give or take this share
 OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
 
@@ -417,8 +418,9 @@ def repeated_furniture(pages: list[tuple[list[TextLine], int]]) -> set[str]:
     seen: dict[str, set[int]] = {}
     for number, (lines, height) in enumerate(pages):
         for line in lines:
-            # an option row ("A. √3" here, "A. √2" on the next page) is never a running header
-            if in_repeat_band(line, height) and not OPTION_START.match(line.text):
+            # an option row ("A. √3" here, "A. √2" on the next page) or a question's first line ("10. If 8x + 17 = 89"
+            # at a page's foot, "11. If 3x + 1 = 10" at the next one's head: the same without digits) is no header
+            if in_repeat_band(line, height) and not OPTION_START.match(line.text) and not QUESTION_START.match(line.text):
                 seen.setdefault(furniture_key(line.text), set()).add(number)
     needed = max(2, REPEAT_MIN_PAGES_SHARE * len(pages))
     keys = {key for key, where in seen.items() if len(key) >= FURNITURE_MIN_CHARS and len(where) >= needed}

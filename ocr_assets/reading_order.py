@@ -241,16 +241,26 @@ def _three_columns(lines: list[TextLine], gaps: list[tuple[float, float, int]], 
                    page_width: float) -> list[tuple[float, float]]:
     """Two gaps that cut the region into three columns, each holding full lines of its own width (the
     two-column test measures two columns on one side of a gap as one wide column, so it rejects both gaps);
-    in the order the gaps were tried. A table's cells fail here: some piece is two cells wide."""
+    in the order the gaps were tried. A table's cells fail here: some piece is two cells wide, or a stem or
+    option line spans the pieces below their top."""
     x_min, right_edge = min(l.x0 for l in lines), _right_edge(lines, page_width, step)
     for index, first in enumerate(gaps):
         for second in gaps[index + 1:]:
             (a0, a1, _), (b0, b1, _) = sorted([first, second])
             pieces = ((x_min, a0), (a1, b0), (b1, right_edge))
             needed = max(first[2], second[2])
-            if all(_holds_column(lines, left, right, step, needed) for left, right in pieces):
+            if all(_holds_column(lines, left, right, step, needed) for left, right in pieces) and not _spanned_below_top(
+                    lines, a0, b1):
                 return [(a0, a1), (b0, b1)]
     return []
+
+
+def _spanned_below_top(lines: list[TextLine], left: float, right: float) -> bool:
+    """A line across all three pieces stands below the top of their text: the pieces are a table's cells
+    between a stem and its options, not columns (which stand under the title and notices that span them)."""
+    spanning = [l for l in lines if l.x0 < left and l.x1 > right]
+    top = min((l.y0 for l in lines if not (l.x0 < left and l.x1 > right)), default=float("inf"))
+    return any(_centre_y(l) > top for l in spanning)
 
 
 def _holds_column(lines: list[TextLine], left: float, right: float, step: float, full_needed: int) -> bool:

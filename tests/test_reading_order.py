@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from resources.engines.base import TextLine
 
 from ocr_assets.reading_order import drop_page_furniture, group_rows, reading_order
@@ -153,6 +155,20 @@ def test_short_option_rows_at_the_foot_of_pages_are_not_running_footers():
                  TextLine(f"A. √{n}", (160, 1580, 260, 1620), 0.9)], 1754)
 
     assert repeated_furniture([page(1), page(5)]) == set()
+
+
+@pytest.mark.parametrize(("foot", "head"), [
+    ("10. If 8x + 17 = 89, what is the value of x?", "11. If 3x + 1 = 10, what is the value of x?"),
+    ("7．已知函数f(x)=2x+1，则f(3)=", "8．已知函数f(x)=5x+4，则f(2)="),
+    ("12、A rectangle is 10 cm long and 7 cm wide.", "13、A rectangle is 12 cm long and 4 cm wide."),
+])
+def test_questions_that_differ_only_in_digits_at_a_foot_and_the_next_head_are_not_running_headers(foot, head):
+    """Generated (and real drill) papers repeat a question pattern with other numbers: without its digits the
+    last question of one page is the first of the next, both inside the header/footer bands."""
+    from ocr_assets.reading_order import repeated_furniture
+
+    pages = [([TextLine(foot, (113, 1549, 605, 1579), 0.9)], 1754), ([TextLine(head, (113, 121, 590, 152), 0.9)], 1754)]
+    assert repeated_furniture(pages) == set()
 
 
 def test_a_later_page_header_that_repeats_the_title_is_furniture():

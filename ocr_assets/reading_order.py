@@ -118,7 +118,8 @@ def split_at_gutter(lines: list[TextLine], g0: float, g1: float, blocks: list[Bl
 
 def _glued_across(line: TextLine, lines: list[TextLine], g0: float, g1: float, blocks: list[Block]) -> bool:
     """The line lies amid two columns' text: the layout blocks at its height stand on either side of the
-    gutter and none spans it; without such blocks, column lines stand on both sides above and below it."""
+    gutter and none spans it; without such blocks, column lines stand on both sides above and below it (above
+    only, on the region's last row)."""
     beside = [b for b in blocks if min(b.bbox[3], line.y1) - max(b.bbox[1], line.y0) > 0.5 * line.height]
     if any(b.bbox[0] < g0 and b.bbox[2] > g1 and b.label != "formula" for b in beside):
         return False
@@ -135,6 +136,9 @@ def _glued_across(line: TextLine, lines: list[TextLine], g0: float, g1: float, b
 
     left = [l for l in lines if l.x1 <= g1 and l is not line]
     right = [l for l in lines if l.x0 >= g0 and l is not line]
+    if not any(_centre_y(l) > centre + 0.5 * line.height for l in lines if l is not line):
+        # the region's last row (the foot of both columns): nothing can stand below it, column text above will do
+        return all(column_text(side, True) for side in (left, right))
     return all(column_text(side, above) for side in (left, right) for above in (True, False))
 
 

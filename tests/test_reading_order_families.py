@@ -245,3 +245,21 @@ def test_a_table_of_three_to_five_columns_between_stem_lines_is_read_row_by_row(
     lines.append(box_line("A. 甲的平均分最高，乙的平均分最低，丙居中间位置", MARGIN + 50, 520, WIDTH - MARGIN - 200))
     expected = [l.text for l in lines]
     assert [l.text for l in reading_order(lines[::-1], WIDTH, HEIGHT)] == expected
+
+
+@pytest.mark.parametrize("gutter_mm", GUTTERS_MM)
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("with_blocks", [True, False])
+def test_a_row_glued_across_the_gutter_at_the_foot_of_the_columns_is_cut(gutter_mm, seed, with_blocks):
+    """The last rows of both columns read as one line: nothing stands below it, column text above does."""
+    rng = random.Random(seed)
+    column = (WIDTH - 2 * MARGIN - mm(gutter_mm)) / 2
+    left, right = (MARGIN, MARGIN + column), (MARGIN + column + mm(gutter_mm), WIDTH - MARGIN)
+    left_rows, right_rows = column_lines("左", *left, 200, 33, rng), column_lines("右", *right, 200, 33, rng)
+    expected = [l.text for l in left_rows + right_rows]
+    a, b = left_rows[-1], right_rows[-1]  # a question's first line each: both run up to the gutter
+    lines = left_rows[:-1] + right_rows[:-1] + [TextLine(a.text + " " + b.text, (a.x0, a.y0, b.x1, a.y1), 0.97)]
+    blocks = [Block("text", (x0, 200, x1, rows[-2].y1), 0.9) for (x0, x1), rows in ((left, left_rows), (right, right_rows))]
+    rng.shuffle(lines)
+    ordered = [l.text for l in reading_order(lines, WIDTH, HEIGHT, blocks if with_blocks else [])]
+    assert read_as(ordered, expected) == expected

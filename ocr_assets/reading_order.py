@@ -57,7 +57,34 @@ def reading_order(lines: list[TextLine], width: int, height: int, blocks: list[B
     `blocks` (the layout model's regions, optional) are evidence of where columns are."""
     spread_middle = width / 2 if width > height else None  # a landscape page is usually two pages side by side
     content = [b for b in blocks or [] if b.label in CONTENT_BLOCKS]
-    return _order_region(lines, width, spread_middle=spread_middle, blocks=content)
+    return restore_split_numbers(_order_region(lines, width, spread_middle=spread_middle, blocks=content))
+
+
+TRAILING_DIGITS = re.compile(r"^(.*\S)\s*(\d{1,2})$", re.S)
+NUMBER_FRAGMENT = re.compile(r"^\s*(\d?)\s*([.．、])\s*(?=[^\d\s])")  # "0.已知…" or "．已知…" at a column's edge
+QUESTION_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.．、]\s*(?!\d)")
+
+
+def restore_split_numbers(ordered: list[TextLine]) -> list[TextLine]:
+    """A question number's leading digit(s) that the detector read into the line left of it across a narrow
+    gutter ("…则该球 2" | "0.已知…" for 20.) go back to the number — only where the joined number is the one
+    after the last question number before it in reading order and the fragment alone is not."""
+    out = list(ordered)
+    for index, line in enumerate(out):
+        fragment = NUMBER_FRAGMENT.match(line.text)
+        if not fragment:
+            continue
+        previous = next((int(m.group(1)) for l in reversed(out[:index]) if (m := QUESTION_NUMBER.match(l.text))), None)
+        if previous is None or (fragment.group(1) and int(fragment.group(1)) == previous + 1):
+            continue
+        for position, left in enumerate(out):
+            tail = TRAILING_DIGITS.match(left.text)
+            if (tail and left.x1 <= line.x0 + 2 and line.x0 - left.x1 <= 2 * max(line.height, 1.0) and same_row(left, line)
+                    and int(tail.group(2) + fragment.group(1)) == previous + 1):
+                out[position] = TextLine(tail.group(1), left.bbox, left.confidence)
+                out[index] = TextLine(tail.group(2) + line.text.lstrip(), line.bbox, line.confidence)
+                break
+    return out
 
 
 def _order_region(lines: list[TextLine], page_width: int, depth: int = 0, spread_middle: float | None = None,

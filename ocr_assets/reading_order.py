@@ -1,8 +1,9 @@
 """Stage 4a — OCR lines become a reading order, without page furniture.
 
 Columns first: a recursive cut (XY-cut over line boxes, not a fixed split) finds vertical gutters — between the
-two pages of an A3 spread, or two columns — that text runs up to on the left and that few lines cross; lines
-that do cross (a title over both columns) split the region into bands read top to bottom. Within a column,
+two pages of an A3 spread, two columns, or three (two gaps tested together, each piece holding lines as wide as
+itself) — that text runs up to on the left and that few lines cross; lines that do cross (a title over both
+columns) split the region into bands read top to bottom. Within a column,
 lines are grouped into rows by their vertical centres, rows run top to bottom and lines within a row left to
 right, so options laid out 2 or 4 to a line stay in order.
 

@@ -96,14 +96,20 @@ LEADING_SCORE = re.compile(both_scripts(r"^\s*[（(]\s*(?:本小?题)?\s*(?:满�
 STATED_SCORE = re.compile(both_scripts(r"[（(]\s*(?:本小?题)?\s*(?:满分)?\s*(\d+(?:\.\d+)?)\s*分\s*[)）]"))
 PER_BLANK_SCORE = re.compile(r"每\s*空\s*(?:格\s*)?(\d+(?:\.\d+)?)\s*分")  # 填空题（每空1分）: a question scores N per blank
 BLANK = re.compile(r"_{2,}|＿{2,}|[（(]\s*[)）]")
-NOTICE_HEADING = re.compile(both_scripts(r"注\s*意\s*事\s*项|考生须知|答题须知"))
+# English papers: "Instructions:", "Directions", "Notes to candidates", "Information for students" heading a list
+ENGLISH_NOTICE_HEADING = (r"(?i:^\s*(?:general\s+|important\s+)?(?:instructions?|directions?|notes?|information|advice)"
+                          r"(?:\s+(?:to|for)\s+(?:the\s+)?(?:candidates?|students?|examinees?|pupils?))?\s*(?:[:：]|$))")
+NOTICE_HEADING = re.compile(both_scripts(r"注\s*意\s*事\s*项|考生须知|答题须知") + "|" + ENGLISH_NOTICE_HEADING)
 # A part of the paper above its sections: 听力部分（40分）, 笔试部分, 第Ⅰ卷（选择题）, 第二部分 非选择题, 第壹部分：選擇題
 PART_HEADING = re.compile(
     rf"^\s*(?:第\s*[{CHINESE_NUMERALS}{FORMAL_NUMERALS}ⅠⅡⅢ1-9]\s*(?:部分|卷)\s*[：:]?\s*(?:[（(][^)）]{{0,12}}[)）])?\s*[\u4e00-\u9fff]{{0,6}}"
     r"|[\u4e00-\u9fff]{2,4}部分)\s*(?:[（(][^)）]{0,12}[)）])?\s*$"
 )
 # Words that give a numbered preamble line away as an instruction to candidates.
-INSTRUCTION_WORDS = re.compile(both_scripts(r"答题卡|答题纸|试题卷|监考|考试结束|考生|作答|准考证|铅笔|签字笔|草稿纸"))
+INSTRUCTION_WORDS = re.compile(both_scripts(r"答题卡|答题纸|试题卷|监考|考试结束|考生|作答|准考证|铅笔|签字笔|草稿纸") + "|" + (
+    r"(?i:answer\s+(?:sheet|card|booklet)|candidate|invigilator|supervisor|pencil|ball-?point|black\s+ink|question\s+paper"
+    r"|scrap\s+paper|end\s+of\s+the\s+(?:exam|examination|test)|answer\s+all\s+(?:the\s+)?questions"
+    r"|calculators?\s+(?:may|are|is|must))"))
 MULTIPLE_CHOICE_WORDS = re.compile(both_scripts(r"多选|不定项|多项|多重选择"))  # 多重選擇題: Taiwan's name
 LATIN_WORD_EDGE = re.compile(r"[A-Za-z0-9]")
 

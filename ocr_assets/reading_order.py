@@ -1,8 +1,9 @@
 """Stage 4a — OCR lines become a reading order, without page furniture.
 
 Columns first: a recursive cut (XY-cut over line boxes, not a fixed split) finds vertical gutters — between the
-two pages of an A3 spread, or two columns — that text runs up to on the left and that few lines cross; lines
-that do cross (a title over both columns) split the region into bands read top to bottom. Within a column,
+two pages of an A3 spread, two columns, or three (two gaps tested together, each piece holding lines as wide as
+itself) — that text runs up to on the left and that few lines cross; lines that do cross (a title over both
+columns) split the region into bands read top to bottom. Within a column,
 lines are grouped into rows by their vertical centres, rows run top to bottom and lines within a row left to
 right, so options laid out 2 or 4 to a line stay in order.
 
@@ -57,28 +58,60 @@ def reading_order(lines: list[TextLine], width: int, height: int, blocks: list[B
     `blocks` (the layout model's regions, optional) are evidence of where columns are."""
     spread_middle = width / 2 if width > height else None  # a landscape page is usually two pages side by side
     content = [b for b in blocks or [] if b.label in CONTENT_BLOCKS]
-    return _order_region(lines, width, spread_middle=spread_middle, blocks=content)
+    return restore_split_numbers(_order_region(lines, width, spread_middle=spread_middle, blocks=content))
+
+
+TRAILING_DIGITS = re.compile(r"^(.*\S)\s*(\d{1,2})$", re.S)
+NUMBER_FRAGMENT = re.compile(r"^\s*(\d?)\s*([.．、])\s*(?=[^\d\s])")  # "0.已知…" or "．已知…" at a column's edge
+QUESTION_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.．、]\s*(?!\d)")
+
+
+def restore_split_numbers(ordered: list[TextLine]) -> list[TextLine]:
+    """A question number's leading digit(s) that the detector read into the line left of it across a narrow
+    gutter ("…则该球 2" | "0.已知…" for 20.) go back to the number — only where the joined number is the one
+    after the last question number before it in reading order and the fragment alone is not."""
+    out = list(ordered)
+    for index, line in enumerate(out):
+        fragment = NUMBER_FRAGMENT.match(line.text)
+        if not fragment:
+            continue
+        previous = next((int(m.group(1)) for l in reversed(out[:index]) if (m := QUESTION_NUMBER.match(l.text))), None)
+        if previous is None or (fragment.group(1) and int(fragment.group(1)) == previous + 1):
+            continue
+        for position, left in enumerate(out):
+            tail = TRAILING_DIGITS.match(left.text)
+            if (tail and left.x1 <= line.x0 + 2 and line.x0 - left.x1 <= 2 * max(line.height, 1.0) and same_row(left, line)
+                    and int(tail.group(2) + fragment.group(1)) == previous + 1):
+                out[position] = TextLine(tail.group(1), left.bbox, left.confidence)
+                out[index] = TextLine(tail.group(2) + line.text.lstrip(), line.bbox, line.confidence)
+                break
+    return out
 
 
 def _order_region(lines: list[TextLine], page_width: int, depth: int = 0, spread_middle: float | None = None,
                   blocks: list[Block] | None = None) -> list[TextLine]:
     blocks = blocks or []
-    gutter = find_gutter(lines, page_width, spread_middle, _blocks_within(blocks, lines)) if depth < 6 else None
-    if gutter is None:
+    gutters = find_gutters(lines, page_width, spread_middle, _blocks_within(blocks, lines)) if depth < 6 else []
+    if not gutters:
         return [line for row in group_rows(lines) for line in sorted(row, key=lambda line: (line.x0, line.y0))]
-    g0, g1 = gutter
-    lines = split_at_gutter(lines, g0, g1, blocks)
-    crossing = sorted((l for l in lines if l.x0 < g0 and l.x1 > g1), key=_centre_y)
-    if crossing:  # bands between the lines that span the gutter, each read on its own
-        ordered, rest = [], [l for l in lines if not (l.x0 < g0 and l.x1 > g1)]
+    for g0, g1 in gutters:
+        lines = split_at_gutter(lines, g0, g1, blocks)
+
+    def crosses(line: TextLine) -> bool:
+        return any(line.x0 < g0 and line.x1 > g1 for g0, g1 in gutters)
+
+    crossing = sorted((l for l in lines if crosses(l)), key=_centre_y)
+    if crossing:  # bands between the lines that span a gutter, each read on its own
+        ordered, rest = [], [l for l in lines if not crosses(l)]
         for spanning in crossing:
             above = [l for l in rest if _centre_y(l) < _centre_y(spanning)]
             rest = [l for l in rest if _centre_y(l) >= _centre_y(spanning)]
             ordered += _order_region(above, page_width, depth + 1, spread_middle, blocks) + [spanning]
         return ordered + _order_region(rest, page_width, depth + 1, spread_middle, blocks)  # bands still hold both pages
-    left = [l for l in lines if (l.x0 + l.x1) / 2 < g0]
-    right = [l for l in lines if (l.x0 + l.x1) / 2 >= g0]
-    return _order_region(left, page_width, depth + 1, blocks=blocks) + _order_region(right, page_width, depth + 1, blocks=blocks)
+    columns: list[list[TextLine]] = [[] for _ in range(len(gutters) + 1)]
+    for line in lines:  # a line belongs to the column its centre stands in
+        columns[sum(1 for g0, _ in gutters if (line.x0 + line.x1) / 2 >= g0)].append(line)
+    return [line for column in columns for line in _order_region(column, page_width, depth + 1, blocks=blocks)]
 
 
 def _blocks_within(blocks: list[Block], lines: list[TextLine]) -> list[Block]:
@@ -113,7 +146,8 @@ def split_at_gutter(lines: list[TextLine], g0: float, g1: float, blocks: list[Bl
 
 def _glued_across(line: TextLine, lines: list[TextLine], g0: float, g1: float, blocks: list[Block]) -> bool:
     """The line lies amid two columns' text: the layout blocks at its height stand on either side of the
-    gutter and none spans it; without such blocks, column lines stand on both sides above and below it."""
+    gutter and none spans it; without such blocks, column lines stand on both sides above and below it (above
+    only, on the region's last row)."""
     beside = [b for b in blocks if min(b.bbox[3], line.y1) - max(b.bbox[1], line.y0) > 0.5 * line.height]
     if any(b.bbox[0] < g0 and b.bbox[2] > g1 and b.label != "formula" for b in beside):
         return False
@@ -130,6 +164,9 @@ def _glued_across(line: TextLine, lines: list[TextLine], g0: float, g1: float, b
 
     left = [l for l in lines if l.x1 <= g1 and l is not line]
     right = [l for l in lines if l.x0 >= g0 and l is not line]
+    if not any(_centre_y(l) > centre + 0.5 * line.height for l in lines if l is not line):
+        # the region's last row (the foot of both columns): nothing can stand below it, column text above will do
+        return all(column_text(side, True) for side in (left, right))
     return all(column_text(side, above) for side in (left, right) for above in (True, False))
 
 
@@ -171,12 +208,20 @@ SPREAD_MIDDLE_SHARE = 0.1  # a spread's fold lies within this share of the width
 
 def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | None = None,
                 blocks: list[Block] | None = None) -> tuple[float, float] | None:
-    """The vertical gap (x0, x1) that separates two real columns of text, if any: the one fewest lines
-    cross, then the widest. On a landscape spread a gap at the fold splits the two pages even where
-    they hold few full-width lines (a primary-school paper of short option rows). A gap narrower than
-    MIN_GUTTER_SHARE needs evidence: layout blocks on both sides of it, or white space down the body."""
+    """The first (leftmost of three columns) gutter find_gutters finds, or None."""
+    gutters = find_gutters(lines, page_width, spread_middle, blocks)
+    return gutters[0] if gutters else None
+
+
+def find_gutters(lines: list[TextLine], page_width: int, spread_middle: float | None = None,
+                 blocks: list[Block] | None = None) -> list[tuple[float, float]]:
+    """The vertical gaps (x0, x1) that separate real columns of text, left to right: one gap between two
+    columns — the one fewest lines cross, then the widest — or, when no single gap does, two gaps between
+    three columns. On a landscape spread a gap at the fold splits the two pages even where they hold few
+    full-width lines (a primary-school paper of short option rows). A gap narrower than MIN_GUTTER_SHARE
+    needs evidence: layout blocks on both sides of it, or white space down the body."""
     if len(lines) < 2 * MIN_SIDE_LINES:
-        return None
+        return []
     x_min, x_max = min(l.x0 for l in lines), max(l.x1 for l in lines)
     step = max(2.0, page_width / 400)
     allowed = max(1, int(MAX_CROSSING_SHARE * len(lines)))
@@ -197,22 +242,66 @@ def find_gutter(lines: list[TextLine], page_width: int, spread_middle: float | N
             run = []
     # the gutter fewest lines cross (a spread's middle, crossed by one long formula line at most), then the
     # widest: a wide gap that a dozen lines cross is the space before a column of option pictures
+    evidenced = []  # (g0, g1, full lines needed) of the gaps wide enough or with evidence
+    block_rooms = {}  # the columns' widths the layout model's blocks give on each side of a gap
     for g0, g1, _, run0, run1 in sorted(candidates, key=lambda gap: (gap[2], gap[0] - gap[1])):
         if g1 - g0 < NARROW_GUTTER_LINES * median_height(lines):
             continue
         blocks_split, white_space = _blocks_split_at(blocks or [], g0, g1), _white_space_down(lines, g0, g1)
         if g1 - g0 < MIN_GUTTER_SHARE * page_width and not (blocks_split or white_space):
             continue
-        # both kinds of evidence: a short last column (two questions under a full one) is still a column
-        full_needed = 1 if blocks_split and white_space else MIN_FULL_LINES
         # the fold: a clear band (a footer line may cross part of it) at the middle of a landscape page
         at_fold = spread_middle is not None and (
             run0 <= spread_middle <= run1 or abs((g0 + g1) / 2 - spread_middle) < SPREAD_MIDDLE_SHARE * page_width
         )
-        if (at_fold and _both_sides_hold(lines, g0, g1, step)) or _separates_columns(lines, g0, g1, step, page_width,
-                                                                                      full_needed):
-            return g0, g1
-    return None
+        if at_fold and _both_sides_hold(lines, g0, g1, step):
+            return [(g0, g1)]
+        # white space down the body and blocks on both sides, or a gap of full width: a short last column (one
+        # or two questions beside a full one) is still a column
+        wide = g1 - g0 >= MIN_GUTTER_SHARE * page_width
+        evidenced.append((g0, g1, 1 if white_space and (blocks_split or wide) else MIN_FULL_LINES))
+        block_rooms[(g0, g1)] = _block_widths(blocks or [], g0, g1) if blocks_split else None
+    # three columns before two: beside the first column, the other two look like one column of short lines
+    three = _three_columns(lines, evidenced, step, page_width)
+    if three:
+        return three
+    return next(([(g0, g1)] for g0, g1, full_needed in evidenced
+                 if _separates_columns(lines, g0, g1, step, page_width, full_needed, block_rooms[(g0, g1)])), [])
+
+
+def _three_columns(lines: list[TextLine], gaps: list[tuple[float, float, int]], step: float,
+                   page_width: float) -> list[tuple[float, float]]:
+    """Two gaps that cut the region into three columns, each holding full lines of its own width (the
+    two-column test measures two columns on one side of a gap as one wide column, so it rejects both gaps);
+    in the order the gaps were tried. A table's cells fail here: some piece is two cells wide, or a stem or
+    option line spans the pieces below their top."""
+    x_min, right_edge = min(l.x0 for l in lines), _right_edge(lines, page_width, step)
+    for index, first in enumerate(gaps):
+        for second in gaps[index + 1:]:
+            (a0, a1, _), (b0, b1, _) = sorted([first, second])
+            pieces = ((x_min, a0), (a1, b0), (b1, right_edge))
+            needed = max(first[2], second[2])
+            if all(_holds_column(lines, left, right, step, needed) for left, right in pieces) and not _spanned_below_top(
+                    lines, a0, b1):
+                return [(a0, a1), (b0, b1)]
+    return []
+
+
+def _spanned_below_top(lines: list[TextLine], left: float, right: float) -> bool:
+    """A line across all three pieces stands below the top of their text: the pieces are a table's cells
+    between a stem and its options, not columns (which stand under the title and notices that span them)."""
+    spanning = [l for l in lines if l.x0 < left and l.x1 > right]
+    top = min((l.y0 for l in lines if not (l.x0 < left and l.x1 > right)), default=float("inf"))
+    return any(_centre_y(l) > top for l in spanning)
+
+
+def _holds_column(lines: list[TextLine], left: float, right: float, step: float, full_needed: int) -> bool:
+    """The lines wholly between left and right are a column: enough of them, and full lines (at least half
+    the width, not options) among them."""
+    inside = [l for l in lines if l.x0 >= left - step and l.x1 <= right + step]
+    room = right - left
+    full = sum(1 for l in inside if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))
+    return room > 0 and len(inside) >= MIN_SIDE_LINES and full >= full_needed
 
 
 CORE_TOLERANCE = 2  # lines poking into a narrow gutter that still leave it a gutter
@@ -240,6 +329,14 @@ def _blocks_split_at(blocks: list[Block], g0: float, g1: float) -> bool:
     right = [b.bbox for b in blocks if b.bbox[0] >= g0 - slack]
     spanning = [b.bbox for b in blocks if b.bbox[0] < g0 - slack and b.bbox[2] > g1 + slack]
     return _little_crosses_body(left, right, spanning)
+
+
+def _block_widths(blocks: list[Block], g0: float, g1: float) -> tuple[float, float]:
+    """The widest block wholly on each side of the gap: the columns' widths as the layout model saw them."""
+    slack = g1 - g0
+    left = [b.bbox[2] - b.bbox[0] for b in blocks if b.bbox[2] <= g1 + slack]
+    right = [b.bbox[2] - b.bbox[0] for b in blocks if b.bbox[0] >= g0 - slack]
+    return max(left, default=float("inf")), max(right, default=float("inf"))
 
 
 def _white_space_down(lines: list[TextLine], g0: float, g1: float) -> bool:
@@ -281,27 +378,37 @@ def _both_sides_hold(lines: list[TextLine], g0: float, g1: float, step: float) -
     return all(len(side) >= MIN_SIDE_LINES for side in _sides(lines, g0, g1, step))
 
 
+def _right_edge(lines: list[TextLine], page_width: float, step: float) -> float:
+    """The right margin mirrors the left one: of the page, or of the region's own text on half a spread."""
+    x_min, x_max = min(l.x0 for l in lines), max(l.x1 for l in lines)
+    if x_min > page_width / 2:
+        return x_max
+    if x_max <= page_width / 2 + step:  # the left page of a spread: its margin mirrors within that page
+        return page_width / 2 - x_min
+    return page_width - x_min
+
+
+QUESTION_START = re.compile(r"^\s*\d{1,3}\s*[.．、]\s*(?!\d)")  # "10. If…", not "3.5 分" or a date
+COLUMN_WIDTH_SLACK = 0.1  # columns of one page are as wide as each other, give or take this share
 OPTION_START = re.compile(r"^\s*[（(]?[A-H][)）]?\s*[.．、]")
 
 
 def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float, page_width: float,
-                       full_needed: int = MIN_FULL_LINES) -> bool:
+                       full_needed: int = MIN_FULL_LINES, block_rooms: tuple[float, float] | None = None) -> bool:
     """Both sides hold real text: a few full-width lines each that are not options (the B/D options
-    of a single column laid out two to a row are not a column)."""
+    of a single column laid out two to a row are not a column). A side is as wide as the mirrored margin
+    leaves it, or narrower on evidence: the layout model's widest block there, or, on the right, the left
+    column's width when the right side's text is as wide as that (the last page of a three-column paper holds
+    two columns: the margin would measure the second as two columns wide)."""
     x_min = min(l.x0 for l in lines)
     left, right = _sides(lines, g0, g1, step)
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
         return False
-    # the right margin mirrors the left one: of the page, or of the region's own text on half a spread
-    x_max = max(l.x1 for l in lines)
-    if x_min > page_width / 2:
-        right_edge = x_max
-    elif x_max <= page_width / 2 + step:  # the left page of a spread: its margin mirrors within that page
-        right_edge = page_width / 2 - x_min
-    else:
-        right_edge = page_width - x_min
-    # the narrower side sizes a full line on both: three columns have two of them right of the first gutter
-    left_room, right_room = g0 - x_min, right_edge - g1
+    left_room, right_room = g0 - x_min, _right_edge(lines, page_width, step) - g1
+    if block_rooms is not None:
+        left_room, right_room = min(left_room, block_rooms[0]), min(right_room, block_rooms[1])
+    if abs(max(l.x1 for l in right) - g1 - left_room) <= COLUMN_WIDTH_SLACK * left_room:
+        right_room = min(right_room, left_room)  # text as wide as the left column is one column, not two
 
     def full_lines(side, room):  # options don't count: B/D options two to a row look like a column
         return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))
@@ -353,8 +460,9 @@ def repeated_furniture(pages: list[tuple[list[TextLine], int]]) -> set[str]:
     seen: dict[str, set[int]] = {}
     for number, (lines, height) in enumerate(pages):
         for line in lines:
-            # an option row ("A. √3" here, "A. √2" on the next page) is never a running header
-            if in_repeat_band(line, height) and not OPTION_START.match(line.text):
+            # an option row ("A. √3" here, "A. √2" on the next page) or a question's first line ("10. If 8x + 17 = 89"
+            # at a page's foot, "11. If 3x + 1 = 10" at the next one's head: the same without digits) is no header
+            if in_repeat_band(line, height) and not OPTION_START.match(line.text) and not QUESTION_START.match(line.text):
                 seen.setdefault(furniture_key(line.text), set()).add(number)
     needed = max(2, REPEAT_MIN_PAGES_SHARE * len(pages))
     keys = {key for key, where in seen.items() if len(key) >= FURNITURE_MIN_CHARS and len(where) >= needed}

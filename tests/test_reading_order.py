@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from resources.engines.base import TextLine
 
 from ocr_assets.reading_order import drop_page_furniture, group_rows, reading_order
@@ -155,6 +157,20 @@ def test_short_option_rows_at_the_foot_of_pages_are_not_running_footers():
     assert repeated_furniture([page(1), page(5)]) == set()
 
 
+@pytest.mark.parametrize(("foot", "head"), [
+    ("10. If 8x + 17 = 89, what is the value of x?", "11. If 3x + 1 = 10, what is the value of x?"),
+    ("7．已知函数f(x)=2x+1，则f(3)=", "8．已知函数f(x)=5x+4，则f(2)="),
+    ("12、A rectangle is 10 cm long and 7 cm wide.", "13、A rectangle is 12 cm long and 4 cm wide."),
+])
+def test_questions_that_differ_only_in_digits_at_a_foot_and_the_next_head_are_not_running_headers(foot, head):
+    """Generated (and real drill) papers repeat a question pattern with other numbers: without its digits the
+    last question of one page is the first of the next, both inside the header/footer bands."""
+    from ocr_assets.reading_order import repeated_furniture
+
+    pages = [([TextLine(foot, (113, 1549, 605, 1579), 0.9)], 1754), ([TextLine(head, (113, 121, 590, 152), 0.9)], 1754)]
+    assert repeated_furniture(pages) == set()
+
+
 def test_a_later_page_header_that_repeats_the_title_is_furniture():
     from ocr_assets.reading_order import is_running_header, running_titles
 
@@ -219,3 +235,20 @@ def test_option_columns_on_the_right_page_of_a_spread_are_not_text_columns():
     order = [l.text for l in reading_order(left + heading + right, width, height)]
     assert order[order.index("( )1. A. well"):][:4] == ["( )1. A. well", "B. you", "C. I", "( )2. A. leg"]
     assert order[order.index("( )1. body"):][:3] == ["( )1. body", "( )2. stamp", "( )3. fine"]
+
+
+def test_a_question_numbers_digit_read_into_the_left_column_goes_back_to_it():
+    """Across a narrow gutter the detector read the 2 of "20." and "21." into the left column's rows."""
+    from ocr_assets.reading_order import restore_split_numbers
+
+    ordered = [line("19. 某公司的班车", 626, 449, 1078), line("则该球 2", 157, 692, 607), line("0.已知a=31/32", 626, 692, 1085),
+               line("为 2", 157, 859, 607), line("1. sin20°cos10°=", 626, 859, 1030)]
+    assert texts(restore_split_numbers(ordered)) == ["19. 某公司的班车", "则该球", "20.已知a=31/32", "为", "21. sin20°cos10°="]
+
+
+def test_a_number_at_the_end_of_a_left_line_stays_where_the_numbering_does_not_ask_for_it():
+    from ocr_assets.reading_order import restore_split_numbers
+
+    ordered = [line("5. 已知", 626, 300, 1000), line("则 x = 2", 157, 692, 607), line("6. 下列函数", 626, 692, 1085),
+               line("共 3", 157, 859, 607), line("．已知", 626, 859, 1030)]
+    assert texts(restore_split_numbers(ordered)) == texts(ordered)

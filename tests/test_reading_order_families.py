@@ -179,3 +179,87 @@ def test_an_a3_spread_with_two_columns_a_half_is_read_page_by_page_column_by_col
     shuffled = lines[:]
     rng.shuffle(shuffled)
     assert [l.text for l in reading_order(shuffled, width, HEIGHT)] == expected
+
+
+def three_column_page(gutter_px: int, seed: int, glued: int = 1, with_blocks: bool = True):
+    """(lines, blocks, expected texts) of a three-column A4 page under a full-width title and notice line,
+    with `glued` rows of the first column read into the second column's row (a detector's slip)."""
+    rng = random.Random(seed)
+    column = (WIDTH - 2 * MARGIN - 2 * gutter_px) / 3
+    edges = [(MARGIN + i * (column + gutter_px), MARGIN + i * (column + gutter_px) + column) for i in range(3)]
+    title = [box_line("高三年级第一次质量检测", 400, 120, 840, height=40),
+             box_line("注意事项：答卷前，考生务必将自己的姓名、准考证号填写在答题卡上。", MARGIN, 200, WIDTH - MARGIN - 60)]
+    columns = [column_lines(name, x0, x1, 280, rng.randint(30, 34), rng, pitch=38) for name, (x0, x1) in zip("甲乙丙", edges)]
+    expected = [l.text for l in title] + [l.text for rows in columns for l in rows]
+    lines = title + [l for rows in columns for l in rows]
+    by_row = {round(l.y0): l for l in columns[1]}
+    candidates = [i for i, l in enumerate(columns[0]) if round(l.y0) in by_row and l.x1 > edges[0][1]]
+    for index in rng.sample(candidates, min(glued, len(candidates))):
+        a, b = columns[0][index], by_row[round(columns[0][index].y0)]
+        lines = [l for l in lines if l is not a and l is not b]
+        lines.append(TextLine(a.text + " " + b.text, (a.x0, a.y0, b.x1, a.y1), 0.97))
+    blocks = [Block("title", title[0].bbox, 0.9), Block("text", title[1].bbox, 0.9)] + [
+        Block("text", (x0, min(l.y0 for l in rows), x1, max(l.y1 for l in rows)), 0.9)
+        for (x0, x1), rows in zip(edges, columns)] if with_blocks else []
+    rng.shuffle(lines)
+    return lines, blocks, expected
+
+
+@pytest.mark.parametrize("gutter_mm", GUTTERS_MM)
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("with_blocks", [True, False])
+def test_three_columns_are_read_column_by_column(gutter_mm, seed, with_blocks):
+    lines, blocks, expected = three_column_page(mm(gutter_mm), seed, with_blocks=with_blocks)
+    ordered = [l.text for l in reading_order(lines, WIDTH, HEIGHT, blocks)]
+    assert read_as(ordered, expected) == expected
+
+
+@pytest.mark.parametrize("gutter_mm", GUTTERS_MM)
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("with_blocks", [True, False])
+def test_the_last_page_of_a_three_column_paper_holds_a_full_and_a_short_column(gutter_mm, seed, with_blocks):
+    """Two of three columns used: the second holds one question; the right margin is far beyond it."""
+    rng = random.Random(seed)
+    column = (WIDTH - 2 * MARGIN - 2 * mm(gutter_mm)) / 3
+    first = column_lines("甲", MARGIN, MARGIN + column, 120, 36, rng, pitch=38)
+    x0 = MARGIN + column + mm(gutter_mm)
+    second = column_lines("乙", x0, x0 + column, 120, 4 + rng.randint(0, 3), rng, pitch=38)
+    blocks = [Block("text", (MARGIN, 120, MARGIN + column, first[-1].y1), 0.9),
+              Block("text", (x0, 120, x0 + column, second[-1].y1), 0.9)] if with_blocks else []
+    shuffled = first + second
+    rng.shuffle(shuffled)
+    assert [l.text for l in reading_order(shuffled, WIDTH, HEIGHT, blocks)] == [l.text for l in first + second]
+
+
+@pytest.mark.parametrize("gap", [12, 16, 24])
+@pytest.mark.parametrize("columns", [3, 4, 5])
+def test_a_table_of_three_to_five_columns_between_stem_lines_is_read_row_by_row(gap, columns):
+    """Each cell is as wide as a column of a three-column page would hold, but the pieces between any two
+    gaps are several cells wide: no three columns."""
+    lines = [box_line("5. 下表是某班同学的成绩统计，根据表中数据回答问题，求平均分。", MARGIN, 200, WIDTH - MARGIN - 100)]
+    cell = (WIDTH - 2 * MARGIN - (columns - 1) * gap) / columns
+    for row in range(6):
+        for column in range(columns):
+            x0 = MARGIN + column * (cell + gap)
+            lines.append(box_line(f"格{row}{column}" + "数" * 3, x0 + 4, 260 + 40 * row, x0 + cell - 4))
+    lines.append(box_line("A. 甲的平均分最高，乙的平均分最低，丙居中间位置", MARGIN + 50, 520, WIDTH - MARGIN - 200))
+    expected = [l.text for l in lines]
+    assert [l.text for l in reading_order(lines[::-1], WIDTH, HEIGHT)] == expected
+
+
+@pytest.mark.parametrize("gutter_mm", GUTTERS_MM)
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("with_blocks", [True, False])
+def test_a_row_glued_across_the_gutter_at_the_foot_of_the_columns_is_cut(gutter_mm, seed, with_blocks):
+    """The last rows of both columns read as one line: nothing stands below it, column text above does."""
+    rng = random.Random(seed)
+    column = (WIDTH - 2 * MARGIN - mm(gutter_mm)) / 2
+    left, right = (MARGIN, MARGIN + column), (MARGIN + column + mm(gutter_mm), WIDTH - MARGIN)
+    left_rows, right_rows = column_lines("左", *left, 200, 33, rng), column_lines("右", *right, 200, 33, rng)
+    expected = [l.text for l in left_rows + right_rows]
+    a, b = left_rows[-1], right_rows[-1]  # a question's first line each: both run up to the gutter
+    lines = left_rows[:-1] + right_rows[:-1] + [TextLine(a.text + " " + b.text, (a.x0, a.y0, b.x1, a.y1), 0.97)]
+    blocks = [Block("text", (x0, 200, x1, rows[-2].y1), 0.9) for (x0, x1), rows in ((left, left_rows), (right, right_rows))]
+    rng.shuffle(lines)
+    ordered = [l.text for l in reading_order(lines, WIDTH, HEIGHT, blocks if with_blocks else [])]
+    assert read_as(ordered, expected) == expected

@@ -1,6 +1,7 @@
 """Checks of a stored paper: the rules on generated documents, then the Dagster checks on a real run."""
 
 import random
+import shutil
 
 import dagster as dg
 import pytest
@@ -222,6 +223,11 @@ def test_checks_run_with_the_paper_and_see_a_damaged_database(tmp_path):
         assert checks["pages_accounted_for"].description == "sample_paper: 2 pages: 2 read, 0 failed"
         assert {e.metadata["paper"].value for e in checks.values()} == {"sample_paper"}
         assert_the_ui_shows_the_checks(instance, tmp_path)
+
+        # a second paper's pages: the checks of one paper must read that paper's page count, not every paper's
+        shutil.copy(tmp_path / "drop" / "sample_paper.pdf", tmp_path / "drop" / "second_paper.pdf")
+        instance.add_dynamic_partitions("papers", ["second_paper"])
+        assert dg.materialize([pages], partition_key="second_paper", instance=instance, resources=resources).success
 
         engine = make_engine(resources["store"].url())
         with engine.begin() as conn:  # lose question 5 and page 2; blank question 3's stem

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ocr_assets.scripts import both_scripts, to_simplified
 from resources.engines.base import TextLine
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -17,12 +18,12 @@ ROMAN_NUMERALS = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
 
 # ---- where an answer key begins and ends ---------------------------------------------------------------
 
-ANSWER_KEY_HEADING = re.compile(
+ANSWER_KEY_HEADING = re.compile(both_scripts(
     r"参考答案|答案与解析|答案及解析|答案与评分|参考解答|答案与提示|答案速查|答案表|评分标准|^\s*答\s*案\s*$"
-)
+))
 KEY_HEADING_MAX_CHARS = 24
 # 附加题, 选做题 and 加试题 open a part of their own; after a key they are questions again
-EXTRA_PART_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十ⅠⅡⅢⅣⅤ]\s*[、.．]\s*)?(?:附加题|加试题|选做题|附加卷)")
+EXTRA_PART_HEADING = re.compile(both_scripts(r"^\s*(?:[一二三四五六七八九十ⅠⅡⅢⅣⅤ]\s*[、.．]\s*)?(?:附加题|加试题|选做题|附加卷)"))
 
 
 def is_answer_key_heading(text: str) -> bool:
@@ -43,7 +44,7 @@ def is_answer_key_heading(text: str) -> bool:
 def key_part(text: str) -> str | None:
     """The part a key heading names ("附加题参考答案" → "附加题"), else None: a key for the paper."""
     match = EXTRA_PART_HEADING.match(text)
-    return re.sub(r"^.*?(附加题|加试题|选做题|附加卷).*$", r"\1", text.strip()) if match else None
+    return re.sub(both_scripts(r"^.*?(附加题|加试题|选做题|附加卷).*$"), r"\1", text.strip()) if match else None
 
 
 def is_extra_part_heading(text: str) -> bool:
@@ -94,14 +95,14 @@ def numeral_value(numeral: str | None) -> int:
 # ---- answer and analysis out of a printed solution -----------------------------------------------------
 
 # 【答案】C 【解析】… / [答案]:A [解析]: … / 答案：C 解析：… / 【详解】 【分析】 【点睛】 (all analysis)
-SOLUTION_MARK = re.compile(
+SOLUTION_MARK = re.compile(both_scripts(
     r"[【\[［]\s*(答案|参考答案|解析|详解|分析|点睛|点评|解答|考点|分值)\s*[】\]］]\s*[:：]?"
     r"|(?:^|(?<=\s))(答案|参考答案|解析|详解|分析|点睛)\s*[:：]"
-)
-SOLUTION_LINE = re.compile(
+))
+SOLUTION_LINE = re.compile(both_scripts(
     r"^\s*(?:[【\[［]\s*(?:答案|参考答案|解析|详解|分析|点睛|点评|解答|考点)\s*[】\]］]|(?:答案|参考答案|解析|详解)\s*[:：])"
-)
-CONCLUSION_CHOICE = re.compile(r"故\s*(?:本题)?\s*(?:答案)?\s*(?:选|为)\s*[:：]?\s*([A-H]{1,4})(?![A-Za-z])")
+))
+CONCLUSION_CHOICE = re.compile(both_scripts(r"故\s*(?:本题)?\s*(?:答案)?\s*(?:选|为)\s*[:：]?\s*([A-H]{1,4})(?![A-Za-z])"))
 LEADING_CHOICE = re.compile(r"^\s*([A-H]{1,4}|[√×✓✗])(?=$|[\s。．.，,、;；【\[(（]|[\u4e00-\u9fff])")
 
 
@@ -123,7 +124,7 @@ def split_solution(text: str) -> tuple[str | None, str | None]:
     for mark, following in zip(marks, marks[1:] + [None]):
         word = mark.group(1) or mark.group(2)
         body = text[mark.end(): following.start() if following else len(text)].strip()
-        (answer_parts if word in ("答案", "参考答案") else analysis_parts).append(body)
+        (answer_parts if to_simplified(word) in ("答案", "参考答案") else analysis_parts).append(body)
     answer = " ".join(p.strip() for p in answer_parts if p.strip()) or None
     analysis = " ".join(p.strip() for p in analysis_parts if p.strip()) or None
     if answer is not None and analysis is None and marks == [] and LEADING_CHOICE.match(answer):
@@ -178,7 +179,8 @@ def leading_answer(text: str) -> str | None:
 # a true/false mark counts only standing alone: "2√3" is a number
 KEY_TOKEN = re.compile(r"(\d+)\s*(?:[-—–~～至]+\s*(\d{1,3}))?|([A-H]{1,8}(?![A-Za-z])|(?<!\d)[√×✓✗](?!\d))")
 # words a key table or a key line may carry besides numbers and letters
-KEY_FILLER = re.compile(r"题\s*号|答\s*案|选\s*项|小\s*题|题\s*目|选择题|[|｜\-—–~～至.．、:：,，;；()（）\s]")
+TABLE_NUMBERS_LABEL = re.compile(both_scripts(r"题\s*号"))  # the numbers row of a key table
+KEY_FILLER = re.compile(both_scripts(r"题\s*号|答\s*案|选\s*项|小\s*题|题\s*目|选择题|[|｜\-—–~～至.．、:：,，;；()（）\s]"))
 KEY_GROUP_HEADING = re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]{1,3}\s*[)）]\s*(?:[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）])?\s*$")
 NEXT_ENTRY = re.compile(r"(?:^|(?<=\s))(\d{1,3})\s*[.．、]\s*")  # "… 14. -1  17. 2√3": the next entry
 NEXT_ENTRY_MAX_STEP = 10
@@ -220,10 +222,10 @@ def is_choice_key_line(text: str) -> bool:
     numbers = [int(low) for low, _, _ in tokens]
     if re.fullmatch(r"\s*\d{1,3}\s*", text):
         return True  # one cell of a table the OCR read cell by cell
-    return len(numbers) >= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:])) or re.search(r"题\s*号", text) is not None
+    return len(numbers) >= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:])) or TABLE_NUMBERS_LABEL.search(text) is not None
 
 
-WORKED_ANSWER_START = re.compile(r"^\s*(?:解\s*[:：]|证明\s*[:：]|[【\[［]\s*(?:答案|解析|详解)|答\s*[:：])")
+WORKED_ANSWER_START = re.compile(both_scripts(r"^\s*(?:解\s*[:：]|证明\s*[:：]|[【\[［]\s*(?:答案|解析|详解)|答\s*[:：])"))
 
 
 def questions_follow(upcoming: list[str], last_number: int) -> bool:
@@ -241,7 +243,7 @@ def questions_follow(upcoming: list[str], last_number: int) -> bool:
 
 def is_key_table(text: str) -> bool:
     """A numbers-over-letters table (题号 1 2 3 / 答案 C B A), a key even where its heading was lost."""
-    return re.search(r"题\s*号", text) is not None and is_choice_key_line(text) and any(
+    return TABLE_NUMBERS_LABEL.search(text) is not None and is_choice_key_line(text) and any(
         letters for _, _, letters in KEY_TOKEN.findall(text))
 
 
@@ -317,7 +319,7 @@ class AnswerKey:
             if len(self._pending) > 1 and len(letters_only) > 1 and len(letters_only) == len(tokens):
                 self._take_letter_row(letters_only)
                 continue
-            numbers_row = re.search(r"题\s*号", row) is not None
+            numbers_row = TABLE_NUMBERS_LABEL.search(row) is not None
             for low, high, letters in tokens:
                 if low:
                     self._take_numbers(low, high, numbers_row)
@@ -442,7 +444,7 @@ def _merged(old: KeyEntry | None, new: KeyEntry) -> KeyEntry:
 
 # ---- answer-sheet pages ------------------------------------------------------------------------------------------
 
-ANSWER_SHEET_TITLE = re.compile(r"答\s*题\s*[卡纸卷]|答\s*题\s*区")
+ANSWER_SHEET_TITLE = re.compile(both_scripts(r"答\s*题\s*[卡纸卷]|答\s*题\s*区"))
 BUBBLE = re.compile(r"[\[［【(（]\s*[A-H]\s*[\]］】)）]")
 # "17.", "(3)", "17.（10分）": a number by an empty answer box
 BARE_NUMBER = re.compile(r"^\s*[（(]?\s*\d{1,3}\s*[)）]?\s*[.．、]?\s*(?:[（(]\s*\d{1,2}\s*分\s*[)）])?\s*$")

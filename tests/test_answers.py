@@ -46,6 +46,27 @@ def test_every_family_gives_its_questions_and_their_answers(family):
     assert share == 1.0, f"{family.__name__}: {share:.3f} of the questions with their right answer (or none)"
 
 
+TRADITIONAL_SEEDS = list(range(3000, 3010)) + list(range(4000, 4020))  # 3000–3009 looked at, 4000–4019 held out
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.__name__)
+def test_every_family_in_traditional_characters(family):
+    """The same papers printed in traditional characters (OpenCC s2t: 參考答案, 【解析】, 題號, 附加題): the
+    same questions and answers."""
+    from dataclasses import replace
+
+    opencc = pytest.importorskip("opencc", reason="pip install opencc (a project dependency)")
+    s2t = opencc.OpenCC("s2t").convert
+    results = []
+    for paper in map(family, TRADITIONAL_SEEDS):
+        paper.questions = [replace(q, answer=s2t(q.answer)) if isinstance(q.answer, str) else q for q in paper.questions]
+        pages = [replace(p, lines=[replace(line, text=s2t(line.text)) for line in p.lines]) for p in paper.pages()]
+        results.append(score(paper, extract_questions(pages)))
+    assert [seed for seed, r in zip(TRADITIONAL_SEEDS, results) if not r["numbers_exact"]] == []
+    share = sum(r["answers_right"] for r in results) / sum(r["questions"] for r in results)
+    assert share == 1.0, f"{family.__name__}: {share:.3f} of the questions with their right answer (or none)"
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_questions_after_a_key_in_the_middle_are_extracted(seed):
     """附加题 after the first key, numbered on or from 1, and 第Ⅱ卷 after 第Ⅰ卷's key."""

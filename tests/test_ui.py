@@ -79,7 +79,10 @@ def product(tmp_path):
     data = tmp_path / "data"
     port = _free_port()
     env = {**os.environ, "EXAMPAPER_SETTLE_SECONDS": "2"}
-    env.pop("DAGSTER_HOME", None)
+    # `make test` exports the repository's data folder; the product under test must use only DATA=
+    for key in ("DAGSTER_HOME", "EXAMPAPER_DATA_DIR", "EXAMPAPER_DROP_DIR", "EXAMPAPER_DATABASE_URL",
+                "EXAMPAPER_CELERY_BROKER", "EXAMPAPER_CELERY_BACKEND", "EXAMPAPER_CELERY_QUEUE", "EXAMPAPER_REVIEW_URL"):
+        env.pop(key, None)
     log = (tmp_path / "make_run.log").open("wb")
     process = subprocess.Popen(["make", "-C", str(REPO), "run", f"DATA={data}", f"PORT={port}"],
                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)

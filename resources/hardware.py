@@ -41,13 +41,16 @@ CPU_ENGINE_RAM_GB = 1.0
 
 # RapidOCR's CPU runtime (the same ONNX models either way). Without a GPU the backend comes from the CPU
 # vendor (/proc/cpuinfo vendor_id) and decides how many engines run; `EXAMPAPER_CPU_BACKEND` overrides.
-# 2-core AMD EPYC, 11 real pages with layout (benchmarks/engine_settings.py --backends, busy machine):
-# OpenVINO x2 single-threaded in f32 1.87 s/page (1.47 CPU-s) against 2.51 (1.60) for onnxruntime x2,
-# line CER 0.0504 both; one all-threads OpenVINO engine 3.32 s/page. Intel unmeasured; OpenVINO is Intel's.
+# 2-core AMD EPYC, 11 real pages with layout, quiet machine (benchmarks/engine_settings.py --backends --rounds 3,
+# medians): onnxruntime x2 single-threaded 0.72 s/page, onnxruntime x1 all threads 0.85, OpenVINO x1 all threads
+# 0.92, OpenVINO x2 single-threaded 1.30 (1.33 CPU-s: the two OpenVINO engines do not run side by side), line CER
+# 0.0504 for all. Under heavy load the order changed (OpenVINO x2 1.87 against onnxruntime x2 2.51). On AMD
+# onnxruntime stays; Intel is unmeasured here (../shared/NOTES.md: one all-threads OpenVINO engine 0.58 against
+# 0.80 s/page for onnxruntime on a 2-core machine of another kind), so it gets one all-threads OpenVINO engine.
 CPU_BACKENDS = ("onnxruntime", "openvino")
-CPU_BACKEND_BY_VENDOR = {"GenuineIntel": "openvino", "AuthenticAMD": "openvino"}
+CPU_BACKEND_BY_VENDOR = {"GenuineIntel": "openvino", "AuthenticAMD": "onnxruntime"}
 CPU_BACKEND_FALLBACK = "onnxruntime"  # unknown vendors (ARM, …): OpenVINO's x86 kernels may not apply
-CPU_ENGINES_BY_BACKEND = {"onnxruntime": 2, "openvino": 2}
+CPU_ENGINES_BY_BACKEND = {"onnxruntime": 2, "openvino": 1}
 CPU_BACKEND_VAR = "EXAMPAPER_CPU_BACKEND"
 # A second read, at full resolution, of text-size ink no OCR line covers (ocr_assets/ink.py): formula
 # runs the detector misses at side 960. `EXAMPAPER_INK_REREAD=0|1` overrides.

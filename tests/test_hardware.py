@@ -55,13 +55,13 @@ def test_cpu_engines_two_without_a_gpu_one_with_one_and_overridable():
     "vendor, vram, env, backend, overridden",
     [
         ("GenuineIntel", None, {}, "openvino", False),
-        ("AuthenticAMD", None, {}, "openvino", False),
+        ("AuthenticAMD", None, {}, "onnxruntime", False),
         ("ARM", None, {}, "onnxruntime", False),  # an unknown vendor falls back
         (None, None, {}, "onnxruntime", False),
         ("GenuineIntel", 8.0, {}, "onnxruntime", False),  # a GPU runs onnxruntime's CUDA provider
         ("GenuineIntel", None, {"EXAMPAPER_CPU_BACKEND": "onnxruntime"}, "onnxruntime", True),
         ("ARM", None, {"EXAMPAPER_CPU_BACKEND": " OpenVINO "}, "openvino", True),
-        ("AuthenticAMD", None, {"EXAMPAPER_CPU_BACKEND": ""}, "openvino", False),
+        ("AuthenticAMD", None, {"EXAMPAPER_CPU_BACKEND": ""}, "onnxruntime", False),
     ],
 )
 def test_cpu_backend_from_vendor_gpu_and_override(vendor, vram, env, backend, overridden):

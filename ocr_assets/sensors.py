@@ -67,7 +67,7 @@ def plan_runs(
     return plan
 
 
-@dg.sensor(job_name="process_paper", minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job_name="process_paper", minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING)
 def drop_folder_sensor(context: dg.SensorEvaluationContext, drop_folder: DropFolder) -> dg.SensorResult:
     """Requests one run per new or changed paper in the drop folder, once its files have settled."""
     cursor = json.loads(context.cursor) if context.cursor else {}

@@ -24,11 +24,11 @@ STOP_WITHIN_S = 10
 
 
 @pytest.mark.parametrize("workers", [1, 2, 5])
-def test_one_run_in_progress_per_worker_and_the_rest_of_the_template_kept(workers):
+def test_one_run_per_worker_and_one_waiting_and_the_rest_of_the_template_kept(workers):
     template = {"run_monitoring": {"enabled": True}, "concurrency": {"pools": {"default_limit": 1},
                                                                      "runs": {"max_concurrent_runs": 9}}}
     config = instance_config(template, workers)
-    assert config["concurrency"] == {"pools": {"default_limit": 1}, "runs": {"max_concurrent_runs": workers}}
+    assert config["concurrency"] == {"pools": {"default_limit": 1}, "runs": {"max_concurrent_runs": workers + 1}}
     assert config["run_monitoring"] == {"enabled": True}
     assert template["concurrency"]["runs"]["max_concurrent_runs"] == 9  # the template is not modified
     assert "storage" not in config

@@ -70,6 +70,18 @@ def make_papers(staging: Path, pool: list[Path], papers: int, pages: int) -> lis
     return made
 
 
+def _bomb_png() -> bytes:
+    """A PNG whose header claims 100000 x 100000 pixels (a decompression bomb), a few bytes on disk."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+
+
 def bad_files(staging: Path, wave: int) -> list[Path]:
     sample = SAMPLE_PDF.read_bytes()
     files = {
@@ -77,8 +89,7 @@ def bad_files(staging: Path, wave: int) -> list[Path]:
         f"bad_{wave}_truncated.pdf": sample[: len(sample) * 3 // 5],
         f"bad_{wave}_fake.pdf": b"a text file saved with the wrong name\n",
         f"bad_{wave}_notes.txt": b"not a paper\n",
-        # a PNG header claiming 100000 x 100000 pixels: a decompression bomb
-        f"bad_{wave}_bomb.png": bytes.fromhex("89504e470d0a1a0a0000000d49484452000186a0000186a00806000000"),
+        f"bad_{wave}_bomb.png": _bomb_png(),
     }
     made = []
     for name, content in files.items():
@@ -132,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     papers = make_papers(staging, page_pool(tmp), args.papers, args.pages)
     waves = [papers[i::args.waves] for i in range(args.waves)]
     bad = [bad_files(staging, w + 1) for w in range(args.waves)]
-    refused_expected = {p.name.rsplit(".", 1)[0] for wave in bad for p in wave}
+    from ocr_assets.pages import paper_key
+
+    refused_expected = {paper_key(p) for wave in bad for p in wave}  # the keys the product gives them
     print(f"{len(papers)} papers x {args.pages} pages, {sum(len(b) for b in bad)} bad files, {args.waves} waves; "
           f"data in {data}", flush=True)
 

@@ -140,48 +140,35 @@ def make_engine(url: str) -> Engine:
 
 def replace_paper(engine: Engine, paper: dict[str, Any], pages: list[dict], questions: list[dict]) -> int:
     """Write one paper's rows, replacing any earlier ones, atomically. Returns the paper id."""
-    with Session(engine) as session, session.begin():
-        session.execute(delete(Paper).where(Paper.key == paper["key"]))
-        session.flush()
-        row = Paper(
-            key=paper["key"],
-            name=paper["name"],
-            source_path=paper["source_path"],
-            engine=paper["engine"],
-            page_count=len(pages),
-            failed_pages=sum(1 for p in pages if p["status"] != "ok"),
-            processed_at=dt.datetime.now(dt.timezone.utc),
-            status=STATUS_DONE,
-            error=None,
-            pages=[
-                Page(index=p["index"], source=p["source"], width=p["width"], height=p["height"], dpi=p.get("dpi"),
-                     status=p["status"], error=p.get("error"), read_by=p.get("read_by"))
-                for p in pages
-            ],
-            questions=[_question_row(position, q) for position, q in enumerate(questions, start=1)],
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+    return _replace_paper_row(
+        engine, paper,
+        page_count=len(pages),
+        failed_pages=sum(1 for p in pages if p["status"] != "ok"),
+        status=STATUS_DONE,
+        error=None,
+        pages=[
+            Page(index=p["index"], source=p["source"], width=p["width"], height=p["height"], dpi=p.get("dpi"),
+                 status=p["status"], error=p.get("error"), read_by=p.get("read_by"))
+            for p in pages
+        ],
+        questions=[_question_row(position, q) for position, q in enumerate(questions, start=1)],
+    )
 
 
 def record_paper_failure(engine: Engine, paper: dict[str, Any], error: str, kind: str) -> int:
     """Store that a paper could not be read, replacing any earlier rows: status "refused" for a bad file
     (`kind == "bad_file"`, it will never be read as it is), else "failed"; no pages, no questions."""
+    return _replace_paper_row(engine, paper, page_count=0, failed_pages=0,
+                              status=STATUS_REFUSED if kind == "bad_file" else STATUS_FAILED, error=error)
+
+
+def _replace_paper_row(engine: Engine, paper: dict[str, Any], **fields) -> int:
+    """The paper's one row (with its pages and questions in `fields`) in place of any earlier, in one transaction."""
     with Session(engine) as session, session.begin():
         session.execute(delete(Paper).where(Paper.key == paper["key"]))
         session.flush()
-        row = Paper(
-            key=paper["key"],
-            name=paper["name"],
-            source_path=paper["source_path"],
-            engine=paper["engine"],
-            page_count=0,
-            failed_pages=0,
-            processed_at=dt.datetime.now(dt.timezone.utc),
-            status=STATUS_REFUSED if kind == "bad_file" else STATUS_FAILED,
-            error=error,
-        )
+        row = Paper(key=paper["key"], name=paper["name"], source_path=paper["source_path"], engine=paper["engine"],
+                    processed_at=dt.datetime.now(dt.timezone.utc), **fields)
         session.add(row)
         session.flush()
         return row.id

@@ -147,19 +147,18 @@ class EnginePool:
     def instances(self) -> int:
         return len(self.workers)
 
-    def predict(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+    def _on_idle_worker(self, call: Callable[["InferenceWorker"], list[PageStructure]]) -> list[PageStructure]:
         worker = self._idle.get()
         try:
-            return worker.predict(frames)
+            return call(worker)
         finally:
             self._idle.put(worker)
 
+    def predict(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
+        return self._on_idle_worker(lambda worker: worker.predict(frames))
+
     def read_lines(self, frames: Sequence[np.ndarray]) -> list[PageStructure]:
-        worker = self._idle.get()
-        try:
-            return worker.read_lines(frames)
-        finally:
-            self._idle.put(worker)
+        return self._on_idle_worker(lambda worker: worker.read_lines(frames))
 
     def free_cache(self) -> None:
         for worker in self.workers:

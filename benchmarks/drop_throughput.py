@@ -121,6 +121,15 @@ def engine_only(papers: list[Path]) -> dict:
     }
 
 
+def stop_product(product: subprocess.Popen) -> None:
+    """SIGTERM, as a person's Ctrl-C would; the whole group killed if it has not stopped in 20 s."""
+    product.send_signal(signal.SIGTERM)
+    try:
+        product.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(product.pid, signal.SIGKILL)
+
+
 def ui_answers(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as reply:
@@ -226,11 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         finished = time.time()
         report = stage_times(instance, done)
     finally:
-        product.send_signal(signal.SIGTERM)
-        try:
-            product.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(product.pid, signal.SIGKILL)
+        stop_product(product)
     failed = [k for k, v in done.items() if v["success"] is None]
     first_start = min(r.start_time for v in done.values() for r in v["runs"] if r.start_time)
     last_questions = max(report["questions_at"])

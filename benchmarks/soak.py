@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.drop_throughput import free_port, ui_answers, wait_until  # noqa: E402
+from benchmarks.drop_throughput import free_port, stop_product, ui_answers, wait_until  # noqa: E402
 
 SAMPLE_PDF = REPO / "samples" / "sample_paper.pdf"
 
@@ -191,11 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(1.0)  # polling another process's database
         wall = time.time() - dropped
     finally:
-        product.send_signal(signal.SIGTERM)
-        try:
-            product.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(product.pid, signal.SIGKILL)
+        stop_product(product)
 
     rows = paper_rows(database)
     from dagster import DagsterInstance, DagsterRunStatus, RunsFilter

@@ -178,10 +178,17 @@ class Supervisor:
         for sig in STOP_SIGNALS:
             signal.signal(sig, self.request_stop)
         write_instance_config(self.settings)
+        # the review pages the UI links to, served read-only from this process (no child to stop); on the
+        # UI's port + 1 unless that is taken (then any free port: the runs are told which)
+        review_root = self.settings.data_dir / "review"
+        try:
+            review = make_server(review_root, self.settings.host, self.settings.review_port or self.settings.port + 1)
+        except OSError:
+            if self.settings.review_port:
+                raise
+            review = make_server(review_root, self.settings.host, 0)
+        self.settings = replace(self.settings, review_port=review.server_port)
         env = self.settings.env()
-        # the review pages the UI links to, served read-only from this process (no child to stop)
-        review = make_server(self.settings.data_dir / "review", self.settings.host,
-                             self.settings.review_port or self.settings.port + 1)
         threading.Thread(target=review.serve_forever, name="review-server", daemon=True).start()
         dagster = spawn(dagster_command(self.settings), env)
         workers = [spawn(worker_command(self.settings, i), env) for i in range(self.settings.workers)]

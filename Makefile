@@ -2,12 +2,20 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-DATA   ?= $(CURDIR)/data
 PORT   ?= 3000
+# `make run DATA=x` wins over an exported EXAMPAPER_DATA_DIR / DAGSTER_HOME; without DATA an exported
+# EXAMPAPER_DATA_DIR is the data folder (so the drop folder below and the product's agree)
+ifeq ($(origin DATA),command line)
+export EXAMPAPER_DATA_DIR := $(abspath $(DATA))
+export DAGSTER_HOME := $(abspath $(DATA))/dagster_home
+else ifdef EXAMPAPER_DATA_DIR
+DATA := $(EXAMPAPER_DATA_DIR)
+endif
+DATA   ?= $(CURDIR)/data
 export EXAMPAPER_DATA_DIR ?= $(DATA)
 export DAGSTER_HOME ?= $(DATA)/dagster_home
 
-.PHONY: setup run test worker clean
+.PHONY: setup run test worker clean print-data
 
 $(BIN)/ocr-assets: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +47,7 @@ worker: setup
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache
+
+# what `make run` would use (a check of the variables above)
+print-data:
+	@echo "DATA=$(DATA) EXAMPAPER_DATA_DIR=$$EXAMPAPER_DATA_DIR DAGSTER_HOME=$$DAGSTER_HOME"

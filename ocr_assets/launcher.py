@@ -162,6 +162,20 @@ def stop_all(procs: list[subprocess.Popen], grace: float = GRACE_SECONDS) -> Non
         proc.poll()  # reap
 
 
+def open_review_server(settings: Settings):
+    """The review pages' server, bound but not yet serving: on `--review-port` if one was asked for
+    (taken: an error), else on the UI's port + 1, else (taken) on any free port."""
+    from ocr_assets.review_server import make_server
+
+    root = settings.data_dir / "review"
+    try:
+        return make_server(root, settings.host, settings.review_port or settings.port + 1)
+    except OSError:
+        if settings.review_port:
+            raise
+        return make_server(root, settings.host, 0)
+
+
 @dataclass
 class Supervisor:
     settings: Settings
@@ -173,20 +187,12 @@ class Supervisor:
         self.stop.set()
 
     def run(self) -> int:
-        from ocr_assets.review_server import make_server
-
         for sig in STOP_SIGNALS:
             signal.signal(sig, self.request_stop)
         write_instance_config(self.settings)
         # the review pages the UI links to, served read-only from this process (no child to stop); on the
         # UI's port + 1 unless that is taken (then any free port: the runs are told which)
-        review_root = self.settings.data_dir / "review"
-        try:
-            review = make_server(review_root, self.settings.host, self.settings.review_port or self.settings.port + 1)
-        except OSError:
-            if self.settings.review_port:
-                raise
-            review = make_server(review_root, self.settings.host, 0)
+        review = open_review_server(self.settings)
         self.settings = replace(self.settings, review_port=review.server_port)
         env = self.settings.env()
         threading.Thread(target=review.serve_forever, name="review-server", daemon=True).start()

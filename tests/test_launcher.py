@@ -15,7 +15,7 @@ import psutil
 import pytest
 from dagster._core.launcher import WorkerStatus
 
-from ocr_assets.launcher import instance_config, settings_from, worker_command
+from ocr_assets.launcher import instance_config, open_review_server, settings_from, worker_command
 from ocr_assets.run_launcher import started_task_health, worker_is_local
 from tests.conftest import SAMPLE_PDF
 from tests.product import free_port, kill_tree, process_tree, start_product, survivors, ui_answers, wait_until
@@ -51,6 +51,50 @@ def test_default_broker_and_backend_are_files_in_the_data_folder_and_env_overrid
     command = worker_command(cluster, 2)
     assert command[command.index("-b") + 1] == "pyamqp://h//" and command[command.index("-Q") + 1] == "q"
     assert command[command.index("--pool") + 1] == "solo"  # the run executes in the process that keeps the engine
+
+
+def test_review_server_takes_the_ui_port_plus_one_else_any_free_port_but_never_moves_an_asked_for_port(tmp_path):
+    import socket
+    from dataclasses import replace
+
+    settings = settings_from({"EXAMPAPER_DATA_DIR": str(tmp_path)}, 1, "127.0.0.1", free_port() - 1)
+    server = open_review_server(settings)
+    try:
+        assert server.server_port == settings.port + 1
+    finally:
+        server.server_close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        fallback = open_review_server(replace(settings, port=busy - 1))
+        try:
+            assert fallback.server_port not in (0, busy)
+        finally:
+            fallback.server_close()
+        with pytest.raises(OSError):
+            open_review_server(replace(settings, review_port=busy))
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_data_on_the_command_line_wins_over_an_exported_data_dir(tmp_path):
+    import os
+    import subprocess
+
+    env = {**os.environ, "EXAMPAPER_DATA_DIR": str(tmp_path / "exported"), "DAGSTER_HOME": str(tmp_path / "h")}
+    repo = Path(__file__).resolve().parents[1]
+
+    def printed(*args):
+        out = subprocess.run(["make", "-s", "-C", str(repo), "print-data", *args], env=env, capture_output=True,
+                             text=True, check=True).stdout
+        return dict(item.split("=", 1) for item in out.split())
+
+    asked = printed(f"DATA={tmp_path / 'asked'}")
+    assert asked == {"DATA": str(tmp_path / "asked"), "EXAMPAPER_DATA_DIR": str(tmp_path / "asked"),
+                     "DAGSTER_HOME": str(tmp_path / "asked" / "dagster_home")}
+    exported = printed()  # no DATA: the exported folder is the data folder, for the drop folder too
+    assert exported["DATA"] == exported["EXAMPAPER_DATA_DIR"] == str(tmp_path / "exported")
+    assert exported["DAGSTER_HOME"] == str(tmp_path / "h")
 
 
 @pytest.mark.parametrize("host", ["box", "gpu-07.lab", "h"])

@@ -12,4 +12,5 @@ if TYPE_CHECKING:
 
 
 def join(page: AnalysedPage, context: DocumentContext) -> AnalysedPage:
+    """Pieces of a formula read as lines of their own join the line they stand in or beside."""
     return replace(page, body=join_formula_pieces(page.text))

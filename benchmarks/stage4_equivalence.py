@@ -85,7 +85,8 @@ def dump(out: Path, families: list[str]) -> None:
 
 
 def same_tree(a: Path, b: Path) -> list[str]:
-    names = sorted({p.relative_to(a) for p in a.rglob("*") if p.is_file()} | {p.relative_to(b) for p in b.rglob("*") if p.is_file()})
+    """Files of either folder that are not in both, byte for byte."""
+    names = sorted({p.relative_to(root) for root in (a, b) for p in root.rglob("*") if p.is_file()})
     return [str(n) for n in names if not ((a / n).is_file() and (b / n).is_file() and filecmp.cmp(a / n, b / n, shallow=False))]
 
 

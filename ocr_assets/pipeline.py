@@ -124,8 +124,8 @@ def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figure
                 frame = frame_by_index.get(figure["page"])
                 if frame is None or frame.path is None:
                     continue
-                image = images.setdefault(frame.index, FrameImage(frame))
-                crops.setdefault(frame.index, {})[tuple(figure["bbox"])] = image.image().crop(crop_box(figure["bbox"], frame.scale))
+                image = images.setdefault(frame.index, FrameImage(frame)).image()
+                crops.setdefault(frame.index, {})[tuple(figure["bbox"])] = image.crop(crop_box(figure["bbox"], frame.scale))
     finally:
         for image in images.values():
             image.release()

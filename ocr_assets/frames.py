@@ -87,6 +87,43 @@ def load_frame(frame: Frame) -> np.ndarray:
         return without_colour_watermark(np.asarray(image.convert("RGB")))
 
 
+class FrameImage:
+    """One frame file decoded at most once, when first asked, for everything that reads its pixels:
+    the grey page the rules measure ink on, the engine's RGB page and figure crops. `release()`
+    lets the pixels go (a long paper is never held in memory whole)."""
+
+    def __init__(self, frame: Frame | None):
+        self.path = frame.path if frame is not None else None
+        self._image: Image.Image | None = None
+        self._gray: np.ndarray | None = None
+
+    @property
+    def decodable(self) -> bool:
+        return self.path is not None
+
+    def image(self) -> Image.Image:
+        """The frame file as stored, decoded."""
+        if self._image is None:
+            image = Image.open(self.path)
+            image.load()
+            self._image = image
+        return self._image
+
+    def gray(self) -> np.ndarray:
+        if self._gray is None:
+            self._gray = np.asarray(self.image().convert("L"))
+        return self._gray
+
+    def engine_rgb(self) -> np.ndarray:
+        """As `load_frame` gives it: RGB, a colour watermark turned to paper."""
+        return without_colour_watermark(np.asarray(self.image().convert("RGB")))
+
+    def release(self) -> None:
+        if self._image is not None:
+            self._image.close()
+        self._image = self._gray = None
+
+
 def without_colour_watermark(rgb: np.ndarray) -> np.ndarray:
     """`rgb` with the pixels of large, thick-stroked, pale coloured shapes set to white.
 

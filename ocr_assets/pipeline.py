@@ -5,28 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
-from ocr_assets.blanks import ANSWER_BOX, drop_misread_boxes, find_answer_boxes, find_blanks, place_blanks
-from ocr_assets.extraction import PageLines, extract_questions
-from ocr_assets.figures import find_figures, is_qr_code, repeated_figures, split_figure_text
-from ocr_assets.formula_lines import join_formula_pieces
-from ocr_assets.frames import Frame, write_frames
+from ocr_assets.extraction import extract_questions
+from ocr_assets.frames import Frame, FrameImage, write_frames
+from ocr_assets.page_analysis import AnalysedPage, analyse_pages
 from ocr_assets.pages import enumerate_pages
-from ocr_assets.reading_order import (
-    drop_page_furniture,
-    in_side_margin,
-    is_running_header,
-    reading_order,
-    repeated_furniture,
-    running_titles,
-)
+from ocr_assets.passes.figures import crop_box
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
-from ocr_assets.tables import Table, find_tables, replace_table_lines
 from ocr_assets.text_layer import TEXT_LAYER
-from resources.engines.base import BBox, Block, PageStructure, TextLine
 from resources.hardware import RuntimeParams
 from resources.ocr_engine import EnginePool
 
@@ -39,68 +27,20 @@ def decode_paper(paper: Path, frames_dir: Path, params: RuntimeParams, pdf_dpi: 
 def questions_from(results: list[PageResult], frames: list[Frame], figures_dir: Path | None = None) -> list[dict]:
     """OCR structure of all pages -> contract-shaped question dicts, figures cropped and attached.
 
+    Each page goes down the chain of `page_analysis.PAGE_PASSES` (figures, blanks and tables from its
+    image, then its lines cleaned and put in reading order); the questions are read across the pages.
     Lines inside a figure (diagram labels, chart axes) are kept out of the question text."""
     frame_by_index = {f.index: f for f in frames}
-    done = [r for r in results if r.structure is not None]
-    running = repeated_furniture([(r.structure.lines, r.structure.height) for r in done])
-    titles = running_titles(done[0].structure.lines, done[0].structure.height) if done else []
-    findings = {r.index: image_findings(r.structure, frame_by_index.get(r.index)) for r in done}
-    logos = repeated_figures({index: found[0] for index, found in findings.items()})
-    pages, figures_by_page = [], {}
-    for result in done:
-        s = result.structure
-        figures, blanks, tables, codes = findings[result.index]
-        # a logo or watermark on every page is furniture: it and the text OCR reads inside it go
-        # so are the boxes of a binding margin (座位号 □□, 准考证号 □□□) and QR codes
-        page_logos = [box for box in figures if (result.index, box) in logos or in_side_margin(box, s.width) or box in codes]
-        figures = [box for box in figures if box not in page_logos]
-        body, _ = split_figure_text(split_figure_text(s.lines, page_logos)[0], figures)
-        answer_spaces = [blank for blank in blanks if not split_figure_text([blank], figures)[1]]
-        body = drop_misread_boxes(body, [b for b in answer_spaces if b.text.startswith(ANSWER_BOX)])
-        body = place_blanks(body, answer_spaces)  # a blank the OCR read across goes into that line's text
-        body = replace_table_lines(body, tables)
-        on_later_page = titles if result is not done[0] else []
-        body = [line for line in body if not is_running_header(line, s.height, running, on_later_page)]
-        body = join_formula_pieces(drop_page_furniture(body, s.width, s.height))  # a raised 2 stays in its row
-        lines = reading_order(body, s.width, s.height, s.blocks)
-        pages.append(PageLines(page=result.index, width=s.width, height=s.height, lines=lines))
-        figures_by_page[result.index] = figures
-    extracted = extract_questions(pages)
+    pages = analyse_pages([AnalysedPage.of(r.index, r.structure, frame_by_index.get(r.index), keep_crops=figures_dir is not None)
+                           for r in results if r.structure is not None])
+    extracted = extract_questions([page.page_lines() for page in pages])
     questions = [q.to_dict() for q in extracted]
-    attach_figures(questions, figures_by_page, [[(r.page, r.bbox) for r in q.regions] for q in extracted],
+    attach_figures(questions, {page.index: page.figures for page in pages},
+                   [[(r.page, r.bbox) for r in q.regions] for q in extracted],
                    [[(r.page, r.bbox) for r in q.solution_regions] for q in extracted])
     if figures_dir is not None:
-        crop_figures(questions, frame_by_index, figures_dir)
+        save_figures(questions, {page.index: page.crops for page in pages}, figures_dir)
     return questions
-
-
-def image_findings(
-    structure: PageStructure, frame: Frame | None
-) -> tuple[list[BBox], list[TextLine], list[Table], list[BBox]]:
-    """Figures, answer blanks, ruled tables and the figures that are QR codes, in page pixels.
-
-    The frame is decoded once; the rules run in frame pixels (a downscaled frame has scale < 1)."""
-    scale = frame.scale if frame is not None else 1.0
-    lines = _scaled(structure.lines, scale)
-    blocks = [Block(b.label, tuple(v * scale for v in b.bbox), b.score) for b in structure.blocks]
-    gray = None
-    if frame is not None and frame.path is not None:
-        with Image.open(frame.path) as image:
-            gray = np.asarray(image.convert("L"))
-    found = find_figures(gray, lines, blocks, structure.width * scale, structure.height * scale)
-    figures = [tuple(round(v / scale, 1) for v in box) for box in found]
-    if gray is None:
-        return figures, [], [], []
-    spaces = find_blanks(gray, lines) + find_answer_boxes(gray, lines)
-    blanks = _scaled(spaces, 1 / scale)
-    # a blank in a cell is part of the cell's text ("有 ______ 产生")
-    tables = [Table(tuple(v / scale for v in t.bbox), t.rows) for t in find_tables(gray, lines + spaces, found)]
-    codes = [page_box for page_box, box in zip(figures, found) if is_qr_code(gray, box)]
-    return figures, blanks, tables, codes
-
-
-def _scaled(lines: list[TextLine], factor: float) -> list[TextLine]:
-    return [TextLine(l.text, tuple(v * factor for v in l.bbox), l.confidence) for l in lines]
 
 
 def attach_figures(questions: list[dict], figures_by_page: dict[int, list], regions: list[list] | None = None,
@@ -175,25 +115,37 @@ def question_keys(questions: list[dict]) -> list[str]:
 
 
 def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figures_dir: Path) -> None:
-    figures_dir.mkdir(parents=True, exist_ok=True)
-    for stale in figures_dir.glob("q*.png"):
-        stale.unlink()
-    opened: dict[int, Image.Image] = {}  # each page decoded once, however many figures it holds
+    """Each attached figure cut from its page's frame file (each page decoded once) and saved."""
+    images: dict[int, FrameImage] = {}
+    crops: dict[int, dict[tuple, Image.Image]] = {}
     try:
-        for q, key in zip(questions, question_keys(questions)):
-            for n, figure in enumerate(q["figures"], start=1):
+        for q in questions:
+            for figure in q["figures"]:
                 frame = frame_by_index.get(figure["page"])
                 if frame is None or frame.path is None:
                     continue
-                if frame.index not in opened:
-                    opened[frame.index] = Image.open(frame.path)
-                x0, y0, x1, y1 = (v * frame.scale for v in figure["bbox"])
-                name = f"q{key}-{n}.png"
-                opened[frame.index].crop((int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5))).save(figures_dir / name)
-                figure["image"] = f"{figures_dir.name}/{name}"
+                image = images.setdefault(frame.index, FrameImage(frame)).image()
+                crops.setdefault(frame.index, {})[tuple(figure["bbox"])] = image.crop(crop_box(figure["bbox"], frame.scale))
     finally:
-        for image in opened.values():
-            image.close()
+        for image in images.values():
+            image.release()
+    save_figures(questions, crops, figures_dir)
+
+
+def save_figures(questions: list[dict], crops: dict[int, dict[tuple, Image.Image]], figures_dir: Path) -> None:
+    """The crop of each attached figure saved as `q<key>-<n>.png`, its path set as the figure's `image`;
+    `crops[page][box]` was cut by the page's analysis while its frame was decoded."""
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    for stale in figures_dir.glob("q*.png"):
+        stale.unlink()
+    for q, key in zip(questions, question_keys(questions)):
+        for n, figure in enumerate(q["figures"], start=1):
+            crop = crops.get(figure["page"], {}).get(tuple(figure["bbox"]))
+            if crop is None:
+                continue
+            name = f"q{key}-{n}.png"
+            crop.save(figures_dir / name)
+            figure["image"] = f"{figures_dir.name}/{name}"
 
 
 def page_entries(frames: list[Frame], results: list[PageResult]) -> list[dict]:

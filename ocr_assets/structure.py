@@ -10,11 +10,11 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
-from PIL import Image
 
-from ocr_assets.frames import Frame, load_frame
+from ocr_assets.frames import Frame, FrameImage, load_frame
 from ocr_assets.ink import recover_uncovered_ink
 from ocr_assets.monitoring import ResourceSampler
 from ocr_assets.pages import PageRef
@@ -46,30 +46,49 @@ def to_source_pixels(structure: PageStructure, scale: float) -> PageStructure:
     )
 
 
-def read_text_layers(refs: list[PageRef], frames: list[Frame]) -> dict[int, TextLayerPage]:
+def read_text_layers(refs: list[PageRef], frames: list[Frame]) -> tuple[dict[int, TextLayerPage], dict[int, tuple]]:
     """The text layer of every decoded PDF page, with its verdict (checked against the frame's ink);
-    a layer that cannot be read leaves its page to OCR, with the reason."""
+    a layer that cannot be read leaves its page to OCR, with the reason. Also, per page read from its
+    layer that has image regions, the (load, placements) of their stack under the page's index negated:
+    cut from the same decode of the frame as the ink check, so only the regions stay in memory."""
     decoded = {f.index for f in frames if f.status == "ok"}
-    layers = {}
+    layers, regions = {}, {}
     for ref in refs:
         if ref.pdf_page is None or ref.index not in decoded:
             continue
         frame = next(f for f in frames if f.index == ref.index)
-
-        def gray(path=frame.path) -> np.ndarray:
-            with Image.open(path) as image:
-                return np.asarray(image.convert("L"))
-
+        pixels = FrameImage(frame)  # decoded only if the layer gets as far as the ink check
         try:
-            layers[ref.index] = read_text_layer(ref.file, ref.pdf_page, ref.dpi or 150, gray, frame.scale)
-        except Exception as exc:  # a broken layer costs the page its shortcut, never the page
-            layers[ref.index] = TextLayerPage(0, 0, read_by=OCR, reason=f"text layer not readable: {exc}")
-    return layers
+            try:
+                layers[ref.index] = read_text_layer(ref.file, ref.pdf_page, ref.dpi or 150, pixels.gray, frame.scale)
+            except Exception as exc:  # a broken layer costs the page its shortcut, never the page
+                layers[ref.index] = TextLayerPage(0, 0, read_by=OCR, reason=f"text layer not readable: {exc}")
+            layer = layers[ref.index]
+            if layer.read_by == TEXT_LAYER and layer.regions:
+                load, placements = _regions_loader(frame, layer.regions, pixels.engine_rgb)
+                regions[-ref.index] = (_already_loaded(load), placements)
+        finally:
+            pixels.release()
+    return layers, regions
 
 
-def _regions_loader(frame: Frame, boxes: list) -> tuple:
+def _already_loaded(load: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
+    """`load` run now; the loader gives its result (or raises its error, as the page's) later."""
+    try:
+        stack = load()
+    except Exception as exc:
+        error = exc
+
+        def fail() -> np.ndarray:
+            raise error
+        return fail
+    return lambda: stack
+
+
+def _regions_loader(frame: Frame, boxes: list, page_pixels: Callable[[], np.ndarray] | None = None) -> tuple:
     """(load, placements) for a page's image regions stacked into one padded image, so the engine
-    is called once per page: placements are (top in the stack, bottom, x and y offset to frame pixels)."""
+    is called once per page: placements are (top in the stack, bottom, x and y offset to frame pixels).
+    `page_pixels` gives the frame as the engine reads it (default: decoded from its file)."""
     crops, placements, top = [], [], 0
     for box in boxes:
         x0, y0, x1, y1 = (int(round(v * frame.scale)) for v in box)
@@ -80,7 +99,7 @@ def _regions_loader(frame: Frame, boxes: list) -> tuple:
     width = max(x1 - x0 for x0, _, x1, _ in crops) + 2 * REGION_PAD_PX
 
     def load() -> np.ndarray:
-        page = load_frame(frame)
+        page = page_pixels() if page_pixels is not None else load_frame(frame)
         stack = np.full((top, width, 3), 255, dtype=np.uint8)
         for (x0, y0, x1, y1), (row, *_) in zip(crops, placements):
             crop = page[y0:y1, x0:x1]
@@ -98,12 +117,11 @@ def ocr_frames(
     With `refs`, a PDF page whose text layer holds its text is read from the layer instead, and
     only its images go to the engine; `usage["read_by"]` says per page which way and why."""
     started = time.perf_counter()
-    layers = read_text_layers(refs, frames) if refs else {}
+    # a page's image regions go to the engine as one stack, under the page's index negated
+    layers, regions = read_text_layers(refs, frames) if refs else ({}, {})
     from_layer = {index: layer for index, layer in layers.items() if layer.read_by == TEXT_LAYER}
     readable = [f for f in frames if f.status == "ok" and f.index not in from_layer]
     frame_by_index = {f.index: f for f in frames}
-    # a page's image regions go to the engine as one stack, under the page's index negated
-    regions = {-index: _regions_loader(frame_by_index[index], layer.regions) for index, layer in from_layer.items() if layer.regions}
     done = [0]
 
     def counted(predict):

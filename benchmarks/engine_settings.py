@@ -3,12 +3,19 @@
     .venv/bin/python benchmarks/engine_settings.py [EVALDATA]               # one engine, settings
     .venv/bin/python benchmarks/engine_settings.py --backends [--rounds 5]  # CPU backends x engines
     .venv/bin/python benchmarks/engine_settings.py --ink [--rounds 3]       # missed ink: side vs re-read
+    .venv/bin/python benchmarks/engine_settings.py --profile                # CPU-s per stage, one engine
+    .venv/bin/python benchmarks/engine_settings.py --backends --only "onnxruntime x2, 1 thread each" \
+        --only "onnxruntime x2, 1 thread each, int8 rec" --rounds 3          # the int8 recogniser A/B
 
 Reads ../shared/evaldata (real exam pages + exact text-layer lines; never copied into the repo),
 runs each setting over the same pages in one process and prints s/page and line-level CER.
 `--backends` times the engine pools the runtime can choose (onnxruntime or OpenVINO, one all-threads
 engine or two single-threaded ones on different pages, layout model included as in production) in
 rotating order round after round, and prints the median s/page of each with its line CER.
+`--profile` runs one single-threaded engine (production settings) over the pages and prints, per page,
+the thread CPU seconds of the layout model, the detector and recogniser sessions, and the rest (pre- and
+post-processing, crops), with the number of lines read: where the time goes. `--precision int8` profiles
+the int8 recogniser (resources/engines/int8.py).
 `--ink` measures, per real page, the text-size ink no OCR line covers (ocr_assets/ink.py) at detector
 side 960 and 1280, each with and without a second read of the uncovered regions on the same engine,
 and prints the cost and line CER of each way.
@@ -64,7 +71,11 @@ def pages_with_gt(evaldata: Path) -> list[tuple[str, np.ndarray, list[dict]]]:
 # The pools the runtime can choose on a CPU (resources/hardware.py derive_params): backend, engines, threads each.
 BACKEND_POOLS = {
     "onnxruntime x2, 1 thread each": EngineSpec(backend="onnxruntime", instances=2, threads=1),
+    "onnxruntime x2, 1 thread each, int8 rec": EngineSpec(
+        backend="onnxruntime", instances=2, threads=1, rec_precision="int8"),
     "onnxruntime x1, all threads": EngineSpec(backend="onnxruntime", instances=1, threads=-1),
+    "onnxruntime x1, all threads, int8 rec": EngineSpec(
+        backend="onnxruntime", instances=1, threads=-1, rec_precision="int8"),
     "openvino x1, all threads": EngineSpec(backend="openvino", instances=1, threads=-1),
     "openvino x2, 1 thread each": EngineSpec(backend="openvino", instances=2, threads=1),
     "openvino x2, 1 thread each, side 1280": EngineSpec(
@@ -186,6 +197,60 @@ def compare_ink(evaldata: Path, gt_pages, rounds: int, pool_label: str) -> None:
         pool.close()
 
 
+class _ThreadClock:
+    """A model session that adds the calling thread's CPU seconds of each call to `seconds[key]`
+    (the engine is single-threaded, so onnxruntime runs the model on the calling thread)."""
+
+    def __init__(self, session, key: str, seconds: dict) -> None:
+        self.session, self.key, self.seconds = session, key, seconds
+
+    def __call__(self, *args, **kwargs):
+        started = time.thread_time()
+        try:
+            return self.session(*args, **kwargs)
+        finally:
+            self.seconds[self.key] = self.seconds.get(self.key, 0.0) + time.thread_time() - started
+            self.seconds[self.key + " calls"] = self.seconds.get(self.key + " calls", 0) + 1
+
+    def __getattr__(self, name):
+        return getattr(self.session, name)
+
+
+def profile_stages(pages, precision: str) -> None:
+    engine = RapidEngine(RapidSettings(intra_op_threads=1, rec_precision=precision))
+    engine.load()
+    ocr, handler = engine._ocr, engine._layout.model_handler.model_processors
+    seconds: dict[str, float] = {}
+    ocr.text_det.session = _ThreadClock(ocr.text_det.session, "detector", seconds)
+    ocr.text_rec.session = _ThreadClock(ocr.text_rec.session, "recogniser", seconds)
+    handler.session = _ThreadClock(handler.session, "layout", seconds)
+    stages = ("layout", "detector", "recogniser")
+    totals = {key: 0.0 for key in (*stages, "rest", "total", "wall", "lines")}
+    edits = chars = 0
+    print(f"\nrecogniser {precision} ({engine.rec_model}); thread CPU seconds per page, one single-threaded engine\n")
+    print(f"| {'page':<40} | layout | detector | recogniser | rest | total CPU-s | wall s | lines |")
+    print(f"|{'-' * 42}|--------|----------|------------|------|-------------|--------|-------|")
+    for name, frame, gt_lines in pages:
+        seconds.clear()
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        [structure] = engine.predict([frame])
+        total, wall = time.thread_time() - cpu_started, time.perf_counter() - started
+        row = {key: seconds.get(key, 0.0) for key in stages}
+        row.update(rest=total - sum(row.values()), total=total, wall=wall, lines=len(structure.lines))
+        for key, value in row.items():
+            totals[key] += value
+        e, c = line_cer(structure.lines, gt_lines)
+        edits, chars = edits + e, chars + c
+        print(f"| {name:<40} | {row['layout']:.3f} | {row['detector']:.3f} | {row['recogniser']:.3f} | "
+              f"{row['rest']:.3f} | {total:.3f} | {wall:.3f} | {row['lines']} |")
+    n = len(pages)
+    print(f"| {'mean':<40} | {totals['layout'] / n:.3f} | {totals['detector'] / n:.3f} | "
+          f"{totals['recogniser'] / n:.3f} | {totals['rest'] / n:.3f} | {totals['total'] / n:.3f} | "
+          f"{totals['wall'] / n:.3f} | {totals['lines'] / n:.1f} |")
+    print(f"\nline CER {edits / chars:.4f} ({edits}/{chars}); recogniser batch {engine.settings.rec_batch_num}")
+    engine.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("evaldata", nargs="?", type=Path,
@@ -195,12 +260,17 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="a pool label from BACKEND_POOLS (repeatable)")
     parser.add_argument("--ink", action="store_true", help="uncovered ink per page and the ways to recover it")
     parser.add_argument("--pool", default=INK_POOL, help="with --ink: the pool label from BACKEND_POOLS")
+    parser.add_argument("--profile", action="store_true", help="CPU seconds per stage of one engine")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "int8"), help="with --profile")
     args = parser.parse_args()
     evaldata = args.evaldata
     pages = pages_with_gt(evaldata)
     print(f"{len(pages)} pages with line ground truth")
     if args.backends:
         compare_backends(pages, args.rounds, args.only)
+        return
+    if args.profile:
+        profile_stages(pages, args.precision)
         return
     if args.ink:
         compare_ink(evaldata, pages, args.rounds, args.pool)

@@ -58,6 +58,17 @@ CPU_BACKEND_VAR = "EXAMPAPER_CPU_BACKEND"
 # re-reading only ink beside a text row scores as without the re-read on all five evaldata papers.
 INK_REREAD_DEFAULT = True
 INK_REREAD_VAR = "EXAMPAPER_INK_REREAD"
+# The recogniser's precision on onnxruntime on a CPU (resources/engines/int8.py): "int8" runs its convolutions
+# in int8, worth it only where the CPU has int8 dot-product instructions (INT8_DOT_FLAGS). 2-core AMD EPYC
+# (avx512_vnni), 11 real pages, two single-threaded engines (benchmarks/engine_settings.py --backends):
+# CPU-s/page 2.06 int8 against 2.67 f32 under load ~10 (-23 %), line CER 0.0510 against 0.0504 (285 against
+# 282 edits of 5593). The rule for the default is "equal or lower line CER", so f32 stays the default on every
+# CPU and int8 is chosen by `EXAMPAPER_REC_PRECISION=int8`; INT8_DEFAULT_WITH_DOT_PRODUCT = "int8" would make
+# it the default on CPUs with the instructions. A GPU and OpenVINO keep f32 (int8 unmeasured there).
+REC_PRECISIONS = ("fp32", "int8")
+REC_PRECISION_VAR = "EXAMPAPER_REC_PRECISION"
+INT8_DOT_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8", "asimddp")  # x86 VNNI / AMX, ARM dot product
+INT8_DEFAULT_WITH_DOT_PRODUCT = "fp32"
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class Hardware:
     cpu_cores: int
     sources: dict[str, str] = field(default_factory=dict)  # what -> how it was found
     cpu_vendor: str | None = None  # /proc/cpuinfo vendor_id: GenuineIntel, AuthenticAMD, …
+    int8_dot_product: bool = False  # /proc/cpuinfo flags name one of INT8_DOT_FLAGS
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class RuntimeParams:
     cpu_engines: int = 1  # engine instances when there is no GPU (each single-threaded when more than one)
     cpu_backend: str = "onnxruntime"  # RapidOCR's runtime: onnxruntime (also on a GPU) or openvino
     ink_reread: bool = False  # re-read uncovered text-size ink on the same engine (ocr_assets/ink.py)
+    rec_precision: str = "fp32"  # RapidOCR's recogniser: the bundled f32 model or its int8 copy
     overridden: tuple[str, ...] = ()
 
 
@@ -105,6 +118,9 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
             min(hw.cpu_cores, int(hw.available_ram_gb / CPU_ENGINE_RAM_GB)), 1, CPU_ENGINES_BY_BACKEND[backend]),
     }
     overridden = ["cpu_backend"] if env.get(CPU_BACKEND_VAR, "").strip() else []
+    rec_precision = rec_precision_for(hw, backend, env)
+    if env.get(REC_PRECISION_VAR, "").strip():
+        overridden.append("rec_precision")
     ink_reread = INK_REREAD_DEFAULT
     raw_reread = env.get(INK_REREAD_VAR, "").strip()
     if raw_reread:
@@ -124,7 +140,24 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
             raise ValueError(f"{var}={raw!r} must be at least 1")
         values[key] = parsed
         overridden.append(key)
-    return RuntimeParams(**values, cpu_backend=backend, ink_reread=ink_reread, overridden=tuple(overridden))
+    return RuntimeParams(**values, cpu_backend=backend, ink_reread=ink_reread, rec_precision=rec_precision,
+                         overridden=tuple(overridden))
+
+
+def rec_precision_for(hw: Hardware, backend: str, env: Mapping[str, str],
+                      with_dot_product: str | None = None) -> str:
+    """`with_dot_product` (default INT8_DEFAULT_WITH_DOT_PRODUCT) on onnxruntime on a CPU with int8
+    dot-product instructions, f32 on any other CPU, a GPU or OpenVINO; the env var wins."""
+    raw = env.get(REC_PRECISION_VAR, "").strip().lower()
+    if raw:
+        if raw not in REC_PRECISIONS:
+            raise ValueError(f"{REC_PRECISION_VAR}={raw!r} is not a precision; set it to one of "
+                             f"{', '.join(REC_PRECISIONS)} or unset it")
+        return raw
+    if hw.vram_gb is not None or backend != "onnxruntime":
+        return "fp32"
+    with_dot_product = INT8_DEFAULT_WITH_DOT_PRODUCT if with_dot_product is None else with_dot_product
+    return with_dot_product if hw.int8_dot_product else "fp32"
 
 
 def cpu_backend_for(hw: Hardware, env: Mapping[str, str]) -> str:
@@ -179,6 +212,23 @@ def _detect_cpu_vendor() -> tuple[str | None, str]:
     return None, "unknown"
 
 
+def has_int8_dot_product(cpuinfo: str) -> bool:
+    """Whether /proc/cpuinfo text names an int8 dot-product extension (x86 `flags`, ARM `Features`)."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return any(flag in value.split() for flag in INT8_DOT_FLAGS)
+    return False
+
+
+def _detect_int8_dot_product() -> tuple[bool, str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            return has_int8_dot_product(cpuinfo.read()), "/proc/cpuinfo"
+    except OSError:
+        return False, "unknown (no /proc/cpuinfo)"
+
+
 def detect_hardware() -> Hardware:
     gpu_name, vram_gb, gpu_source = _detect_gpu()
     sources = {"gpu": gpu_source}
@@ -193,7 +243,8 @@ def detect_hardware() -> Hardware:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     sources["cpu"] = "sched_getaffinity" if hasattr(os, "sched_getaffinity") else "os.cpu_count"
     vendor, sources["cpu_vendor"] = _detect_cpu_vendor()
-    return Hardware(gpu_name, vram_gb, available_ram_gb, cores, sources, vendor)
+    int8_dot, sources["int8_dot_product"] = _detect_int8_dot_product()
+    return Hardware(gpu_name, vram_gb, available_ram_gb, cores, sources, vendor, int8_dot)
 
 
 def banner(hw: Hardware, params: RuntimeParams) -> str:
@@ -201,11 +252,13 @@ def banner(hw: Hardware, params: RuntimeParams) -> str:
     lines = [
         f"GPU:        {gpu}",
         f"RAM:        {hw.available_ram_gb:.1f} GiB available",
-        f"CPU cores:  {hw.cpu_cores} ({hw.cpu_vendor or 'vendor unknown'})",
+        f"CPU cores:  {hw.cpu_cores} ({hw.cpu_vendor or 'vendor unknown'}"
+        f"{', int8 dot product' if hw.int8_dot_product else ', no int8 dot product'})",
     ]
-    named = {**OVERRIDES, "cpu_backend": CPU_BACKEND_VAR, "ink_reread": INK_REREAD_VAR}
+    named = {**OVERRIDES, "cpu_backend": CPU_BACKEND_VAR, "ink_reread": INK_REREAD_VAR,
+             "rec_precision": REC_PRECISION_VAR}
     for key in ("det_batch_size", "rec_batch_size", "prefetch_depth", "cpu_workers", "gpu_workers", "cpu_engines",
-                "cpu_backend", "ink_reread"):
+                "cpu_backend", "ink_reread", "rec_precision"):
         origin = f"  (from {named[key]})" if key in params.overridden else ""
         lines.append(f"{key + ':':<16}{getattr(params, key)}{origin}")
     return "\n".join(lines)

@@ -40,6 +40,7 @@ class EngineSpec:
     device: str | None = None
     instances: int = 1  # engines working side by side (CPU only); each gets `threads`
     backend: str = "onnxruntime"  # RapidOCR's CPU runtime: onnxruntime or openvino (hardware.CPU_BACKENDS)
+    rec_precision: str = "fp32"  # RapidOCR's recogniser: bundled f32 or its cached int8 copy (hardware.REC_PRECISIONS)
 
     def build(self) -> OcrEngine:
         if self.name == "rapidocr":
@@ -52,6 +53,7 @@ class EngineSpec:
                     intra_op_threads=self.threads,
                     use_cuda=(self.device or "cpu").startswith(("gpu", "cuda")),
                     backend=self.backend,
+                    rec_precision=self.rec_precision,
                 )
             )
         if self.name in ("ppstructurev3", "paddleocr"):
@@ -199,6 +201,7 @@ def engine_spec(name: str, params: RuntimeParams, det_limit_side_len: int | None
     instances = params.cpu_engines if name == "rapidocr" else 1
     return EngineSpec(
         backend=params.cpu_backend if name == "rapidocr" else "onnxruntime",
+        rec_precision=params.rec_precision if name == "rapidocr" else "fp32",
         name=name,
         det_limit_side_len=det_limit_side_len,
         rec_batch_size=params.rec_batch_size,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -42,9 +43,26 @@ class RapidSettings:
     # OpenVINO computes in bf16 on CPUs with AVX512-BF16/AMX (line CER 0.0506 vs 0.0504 on 11 real pages);
     # f32 keeps the detector's and recogniser's numbers those of onnxruntime
     openvino_f32: bool = True
+    # "int8": the recogniser's convolutions in int8 (resources/engines/int8.py, made once per machine and
+    # cached); "fp32": the bundled model as it is. onnxruntime on a CPU only.
+    rec_precision: str = "fp32"
 
 
 CPU_BACKENDS = ("onnxruntime", "openvino")
+REC_PRECISIONS = ("fp32", "int8")
+
+
+def rec_model_params(s: RapidSettings, int8_model: Callable[[], Path]) -> dict:
+    """RapidOCR 3.10 params naming the recogniser's model file: none for the bundled f32 model, the
+    cached int8 copy (made by `int8_model` when missing) for "int8"."""
+    if s.rec_precision not in REC_PRECISIONS:
+        raise EngineUnavailable(f"unknown recogniser precision {s.rec_precision!r}; choose one of {', '.join(REC_PRECISIONS)}")
+    if s.rec_precision == "fp32":
+        return {}
+    if s.backend != "onnxruntime" or s.use_cuda:
+        raise EngineUnavailable("the int8 recogniser is measured on onnxruntime on a CPU only; "
+                                "set EXAMPAPER_REC_PRECISION=fp32 for this backend or device")
+    return {"Rec.model_path": str(int8_model())}
 
 
 def ocr_backend_params(s: RapidSettings) -> dict:
@@ -122,6 +140,14 @@ class RapidEngine:
                     f"the openvino backend needs the openvino package ({exc}); `pip install openvino` "
                     "or set EXAMPAPER_CPU_BACKEND=onnxruntime"
                 ) from exc
+        from resources.engines.int8 import QuantisationUnavailable, ensure_int8_recogniser
+
+        try:
+            rec_model = rec_model_params(s, ensure_int8_recogniser)
+        except QuantisationUnavailable as exc:
+            raise EngineUnavailable(f"the int8 recogniser cannot be made here ({exc}); "
+                                    "set EXAMPAPER_REC_PRECISION=fp32 to read with the bundled model") from exc
+        self.rec_model = rec_model.get("Rec.model_path", "bundled f32")
         self._ocr = RapidOCR(
             params={
                 "Global.log_level": "warning",
@@ -130,6 +156,7 @@ class RapidEngine:
                 "Det.limit_side_len": s.det_limit_side_len,
                 "Rec.rec_batch_num": s.rec_batch_num,
                 **threads,
+                **rec_model,
             }
         )
         if s.use_layout:

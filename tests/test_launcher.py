@@ -9,6 +9,7 @@ import shutil
 import signal
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -32,6 +33,42 @@ def test_one_run_per_worker_and_one_waiting_and_the_rest_of_the_template_kept(wo
     assert config["run_monitoring"] == {"enabled": True}
     assert template["concurrency"]["runs"]["max_concurrent_runs"] == 9  # the template is not modified
     assert "storage" not in config
+
+
+@pytest.mark.parametrize("workers, runs", [(1, 2), (2, 3)])
+def test_several_runs_per_worker_get_as_many_run_slots_and_ocr_steps_in_one_worker(workers, runs, tmp_path):
+    template = {"concurrency": {"pools": {"default_limit": 1}, "runs": {"max_concurrent_runs": 9}}}
+    config = instance_config(template, workers, runs_per_worker=runs)
+    assert config["concurrency"] == {"pools": {"default_limit": runs},
+                                     "runs": {"max_concurrent_runs": workers * runs + 1}}
+    assert template["concurrency"]["pools"]["default_limit"] == 1
+    settings = settings_from({"EXAMPAPER_DATA_DIR": str(tmp_path)}, workers, "127.0.0.1", 3000)
+    assert worker_command(settings, 0)[worker_command(settings, 0).index("--pool") + 1] == "solo"
+    threaded = worker_command(replace(settings, runs_per_worker=runs), 0)
+    assert threaded[threaded.index("--pool") + 1] == "threads"  # in the process that keeps the engines
+    assert threaded[threaded.index("--concurrency") + 1] == str(runs)
+
+
+def test_a_ready_worker_has_the_ocr_steps_engines_loaded_before_any_paper():
+    from celery.signals import worker_ready
+    from dagster_celery.config import TASK_EXECUTE_JOB_NAME, TASK_RESUME_JOB_NAME
+
+    from ocr_assets import celery_worker
+    from ocr_assets.definitions import default_resources
+    from resources import ocr_engine
+
+    assert {TASK_EXECUTE_JOB_NAME, TASK_RESUME_JOB_NAME} <= set(celery_worker.app.tasks)
+    resources = default_resources()
+    _, params = resources["hardware"].detect()
+    spec = resources["ocr_engine"].spec(params)
+    loaded = ocr_engine._WORKERS.pop(spec, None)  # as in a fresh worker process
+    if loaded is not None:
+        loaded.close()
+    loads = ocr_engine.MODEL_LOADS
+    worker_ready.send(sender=None)  # what celery sends once the worker is up
+    assert ocr_engine.MODEL_LOADS == loads + spec.instances
+    resources["ocr_engine"].worker(params)  # what the first paper's OCR step asks for: already there
+    assert ocr_engine.MODEL_LOADS == loads + spec.instances
 
 
 def test_a_storage_section_already_in_the_instance_config_is_kept():

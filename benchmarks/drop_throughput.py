@@ -263,6 +263,18 @@ class ProcessCpu:
         while not self._stop.wait(self.interval_s):
             self._sample()
 
+    def role_cpu_at(self, role: str, when: float) -> float:
+        """CPU-seconds the processes of `role` had used by `when`, interpolated between samples."""
+        points = [(t, sum(cpu for r, cpu in found.values() if r == role)) for t, found, _ in self.samples]
+        if not points:
+            return 0.0
+        if when <= points[0][0]:
+            return points[0][1]
+        for (t0, c0), (t1, c1) in zip(points, points[1:]):
+            if t0 <= when <= t1:
+                return c0 + (c1 - c0) * (when - t0) / (t1 - t0) if t1 > t0 else c1
+        return points[-1][1]
+
     def window(self, start: float, end: float) -> tuple[dict[str, float], float]:
         """CPU-seconds per role and of the whole machine between two wall-clock times (to the
         nearest sample); a process born inside the window counts from zero."""
@@ -307,6 +319,7 @@ def critical_path(instance, done: dict, dropped: float, last_questions: float) -
     steps: dict[str, float] = defaultdict(float)
     overhead = 0.0
     spans = []
+    windows = []  # (step key or "run", start, end): for the worker's CPU per step
     for record in runs:
         starts, total = {}, 0.0
         for event in instance.all_logs(record.dagster_run.run_id,
@@ -317,9 +330,11 @@ def critical_path(instance, done: dict, dropped: float, last_questions: float) -
             elif event.step_key in starts:
                 steps[event.step_key] += event.timestamp - starts[event.step_key]
                 total += event.timestamp - starts[event.step_key]
+                windows.append((event.step_key, starts[event.step_key], event.timestamp))
         end = record.end_time or record.start_time
         overhead += end - record.start_time - total
         spans.append((record.start_time, end))
+        windows.append(("run", record.start_time, end))
     covered, idle, reach = 0.0, 0.0, spans[0][0]  # union of the runs' spans, and the holes in it
     for start, end in sorted(spans):
         if start > reach:
@@ -332,14 +347,14 @@ def critical_path(instance, done: dict, dropped: float, last_questions: float) -
              ("minus: time runs overlapped each other (several runs per worker)", -overlap),
              ("no run in progress between the first start and the last end", idle),
              ("last run's end → the last questions (negative: questions before the run ended)", last_questions - reach)]
-    return rows
+    return rows, windows
 
 
 def print_breakdown(instance, done: dict, report: dict, sampler: ProcessCpu, dropped: float, last_questions: float,
                     pages_total: int) -> None:
     """Where the seconds between the drop and the last questions went, and whose CPU they were."""
     total = last_questions - dropped
-    rows = critical_path(instance, done, dropped, last_questions)
+    rows, windows = critical_path(instance, done, dropped, last_questions)
     print(f"\nwhere the {total:.1f} s from the drop to the last questions went")
     for label, seconds in rows:
         print(f"  {label:<78} {seconds:7.2f} s {100 * seconds / total:5.1f} %")
@@ -358,6 +373,16 @@ def print_breakdown(instance, done: dict, report: dict, sampler: ProcessCpu, dro
               f"{int(ink['lines_added'])} lines added), {ink['wall_s']:.1f} s wall in batch threads of which "
               f"{ink['engine_s']:.1f} s in the engine; analysis CPU {ink['thread_cpu_s']:.1f} s "
               f"({ink['thread_cpu_s'] / max(1, ink['pages']):.3f} CPU-s/page)")
+    worker = ROLES[0][1]
+    step_cpu: dict[str, float] = defaultdict(float)
+    for key, start, end in windows:
+        step_cpu[key] += sampler.role_cpu_at(worker, end) - sampler.role_cpu_at(worker, start)
+    run_cpu = step_cpu.pop("run", 0.0)
+    print(f"the OCR worker's CPU-seconds per step (sampled every {sampler.interval_s:g} s; with several runs per "
+          "worker, overlapping steps share the same seconds):")
+    for key, seconds in sorted(step_cpu.items()):
+        print(f"  {key:<30} {seconds:7.1f} CPU-s  {seconds / pages_total:6.3f} CPU-s/page")
+    print(f"  {'runs outside steps':<30} {run_cpu - sum(step_cpu.values()):7.1f} CPU-s")
     roles, machine = sampler.window(dropped, last_questions)
     product = sum(roles.values())
     print(f"CPU-seconds in that window ({2 * total:.0f} core-s on 2 cores; "

@@ -344,7 +344,7 @@ def critical_path(instance, done: dict, dropped: float, last_questions: float) -
     overlap = sum(end - start for start, end in spans) - covered
     rows += [(f"step {key} (all runs)", value) for key, value in sorted(steps.items())]
     rows += [("run overhead outside steps (all runs)", overhead),
-             ("minus: time runs overlapped each other (several runs per worker)", -overlap),
+             ("minus: time runs overlapped each other (several workers)", -overlap),
              ("no run in progress between the first start and the last end", idle),
              ("last run's end → the last questions (negative: questions before the run ended)", last_questions - reach)]
     return rows, windows
@@ -378,8 +378,8 @@ def print_breakdown(instance, done: dict, report: dict, sampler: ProcessCpu, dro
     for key, start, end in windows:
         step_cpu[key] += sampler.role_cpu_at(worker, end) - sampler.role_cpu_at(worker, start)
     run_cpu = step_cpu.pop("run", 0.0)
-    print(f"the OCR worker's CPU-seconds per step (sampled every {sampler.interval_s:g} s; with several runs per "
-          "worker, overlapping steps share the same seconds):")
+    print(f"the OCR worker's CPU-seconds per step (sampled every {sampler.interval_s:g} s; with several "
+          "runs at once, overlapping steps share the same seconds):")
     for key, seconds in sorted(step_cpu.items()):
         print(f"  {key:<30} {seconds:7.1f} CPU-s  {seconds / pages_total:6.3f} CPU-s/page")
     print(f"  {'runs outside steps':<30} {run_cpu - sum(step_cpu.values()):7.1f} CPU-s")
@@ -397,8 +397,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=8)
     parser.add_argument("--settle", type=float, default=2.0, help="EXAMPAPER_SETTLE_SECONDS for the drop (product: 10)")
     parser.add_argument("--workers", type=int, default=1, help="OCR worker processes (EXAMPAPER_WORKERS)")
-    parser.add_argument("--runs-per-worker", type=int, default=None,
-                        help="papers a worker runs at once (EXAMPAPER_RUNS_PER_WORKER; default: the product's)")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--skip-engine-only", action="store_true")
     args = parser.parse_args(argv)
@@ -417,8 +415,6 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     env = {**os.environ, "EXAMPAPER_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home"),
            "EXAMPAPER_SETTLE_SECONDS": str(args.settle), "EXAMPAPER_WORKERS": str(args.workers)}
-    if args.runs_per_worker is not None:
-        env["EXAMPAPER_RUNS_PER_WORKER"] = str(args.runs_per_worker)
     for key in ("EXAMPAPER_DROP_DIR", "EXAMPAPER_DATABASE_URL", "EXAMPAPER_CELERY_BROKER",
                 "EXAMPAPER_CELERY_BACKEND", "EXAMPAPER_CELERY_QUEUE"):
         env.pop(key, None)

@@ -12,7 +12,6 @@ their descendants, so nothing outlives it. A run cut short by the stop fails as 
 retried when the product starts again. A worker that dies is started again.
 
     python -m ocr_assets.launcher [--host 127.0.0.1] [--port 3000] [--review-port 3001] [--workers 1]
-                                  [--runs-per-worker 1]
 """
 
 from __future__ import annotations
@@ -46,9 +45,6 @@ class Settings:
     host: str
     port: int
     review_port: int = 0  # the review pages' server (0: the UI's port + 1)
-    # papers one worker process runs at once, on threads sharing its engines: while one paper's questions
-    # are extracted, the next one's pages are read (1: a solo pool, one paper at a time)
-    runs_per_worker: int = 1
 
     @property
     def review_url(self) -> str:
@@ -82,18 +78,14 @@ def settings_from(environ: dict[str, str], workers: int, host: str, port: int) -
     )
 
 
-def instance_config(template: dict, workers: int, current: dict | None = None, runs_per_worker: int = 1) -> dict:
-    """The instance config for `workers` worker processes running `runs_per_worker` papers each: that
-    many runs in progress plus one waiting in the broker, so a worker starts its next paper as soon as
-    it finishes one (without it, about 4 s a paper went on the dequeue interval, the broker poll and
-    the run start); the other papers wait as QUEUED in the UI. The `ocr_engine` pool admits one OCR
-    step per run a worker holds (the runs of one worker share its engines). A `storage` section
-    already in $DAGSTER_HOME/dagster.yaml (README: PostgreSQL) is kept."""
+def instance_config(template: dict, workers: int, current: dict | None = None) -> dict:
+    """The instance config for `workers` worker processes: one run in progress per worker plus one
+    waiting in the broker, so a worker starts its next paper as soon as it finishes one (without it,
+    about 4 s a paper went on the dequeue interval, the broker poll and the run start); the other
+    papers wait as QUEUED in the UI. A `storage` section already in $DAGSTER_HOME/dagster.yaml
+    (README: PostgreSQL) is kept."""
     config = {**template, "concurrency": {**template.get("concurrency", {})}}
-    config["concurrency"]["runs"] = {**config["concurrency"].get("runs", {}),
-                                     "max_concurrent_runs": workers * runs_per_worker + 1}
-    if runs_per_worker > 1:
-        config["concurrency"]["pools"] = {**config["concurrency"].get("pools", {}), "default_limit": runs_per_worker}
+    config["concurrency"]["runs"] = {**config["concurrency"].get("runs", {}), "max_concurrent_runs": workers + 1}
     if current and "storage" in current:
         config["storage"] = current["storage"]
     return config
@@ -104,7 +96,7 @@ def write_instance_config(settings: Settings, template: Path = REPO / "config" /
     (settings.data_dir / "celery").mkdir(parents=True, exist_ok=True)
     path = settings.dagster_home / "dagster.yaml"
     current = yaml.safe_load(path.read_text()) if path.exists() else None
-    config = instance_config(yaml.safe_load(template.read_text()), settings.workers, current, settings.runs_per_worker)
+    config = instance_config(yaml.safe_load(template.read_text()), settings.workers, current)
     path.write_text(f"# written by ocr_assets.launcher from config/{template.name} at every start (edit that file);\n"
                     "# a storage: section added here is kept\n" + yaml.safe_dump(config))
     return path
@@ -117,12 +109,9 @@ def dagster_command(settings: Settings) -> list[str]:
 
 def worker_command(settings: Settings, index: int) -> list[str]:
     # solo pool: the task runs in the worker process itself, whose engine stays loaded between papers;
-    # a threads pool runs several papers' tasks in that same process, sharing its engines.
     # gossip, mingle and heartbeats need broadcast messages, which a SQLite broker does not carry
-    pool = ["--pool", "solo"] if settings.runs_per_worker == 1 else [
-        "--pool", "threads", "--concurrency", str(settings.runs_per_worker)]
     return [sys.executable, "-m", "celery", "-A", "ocr_assets.celery_worker", "-b", settings.broker,
-            "--result-backend", settings.backend, "worker", "-Q", settings.queue, *pool,
+            "--result-backend", settings.backend, "worker", "-Q", settings.queue, "--pool", "solo",
             "-n", f"ocr{index}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--prefetch-multiplier", "1", "--loglevel", "INFO"]
 
@@ -240,13 +229,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="port of the review pages the UI links to (default: --port + 1)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("EXAMPAPER_WORKERS", "1")),
                         help="OCR worker processes, each with its own warm engine (default 1, EXAMPAPER_WORKERS)")
-    parser.add_argument("--runs-per-worker", type=int, default=int(os.environ.get("EXAMPAPER_RUNS_PER_WORKER", "1")),
-                        help="papers each worker runs at once on its shared engines (default 1, EXAMPAPER_RUNS_PER_WORKER)")
     args = parser.parse_args(argv)
-    if args.workers < 1 or args.runs_per_worker < 1:
-        parser.error("--workers and --runs-per-worker must be at least 1")
-    settings = replace(settings_from(dict(os.environ), args.workers, args.host, args.port), review_port=args.review_port,
-                       runs_per_worker=args.runs_per_worker)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    settings = replace(settings_from(dict(os.environ), args.workers, args.host, args.port), review_port=args.review_port)
     return Supervisor(settings).run()
 
 

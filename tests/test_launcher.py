@@ -9,7 +9,6 @@ import shutil
 import signal
 import sqlite3
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -33,20 +32,6 @@ def test_one_run_per_worker_and_one_waiting_and_the_rest_of_the_template_kept(wo
     assert config["run_monitoring"] == {"enabled": True}
     assert template["concurrency"]["runs"]["max_concurrent_runs"] == 9  # the template is not modified
     assert "storage" not in config
-
-
-@pytest.mark.parametrize("workers, runs", [(1, 2), (2, 3)])
-def test_several_runs_per_worker_get_as_many_run_slots_and_ocr_steps_in_one_worker(workers, runs, tmp_path):
-    template = {"concurrency": {"pools": {"default_limit": 1}, "runs": {"max_concurrent_runs": 9}}}
-    config = instance_config(template, workers, runs_per_worker=runs)
-    assert config["concurrency"] == {"pools": {"default_limit": runs},
-                                     "runs": {"max_concurrent_runs": workers * runs + 1}}
-    assert template["concurrency"]["pools"]["default_limit"] == 1
-    settings = settings_from({"EXAMPAPER_DATA_DIR": str(tmp_path)}, workers, "127.0.0.1", 3000)
-    assert worker_command(settings, 0)[worker_command(settings, 0).index("--pool") + 1] == "solo"
-    threaded = worker_command(replace(settings, runs_per_worker=runs), 0)
-    assert threaded[threaded.index("--pool") + 1] == "threads"  # in the process that keeps the engines
-    assert threaded[threaded.index("--concurrency") + 1] == str(runs)
 
 
 def test_a_ready_worker_has_the_ocr_steps_engines_loaded_before_any_paper():

@@ -7,7 +7,12 @@ paper's questions are in the database, and prints:
   pages/s measured on the same pages in this session (`ocr-assets bench`'s engine-only and
   production-pipeline figures, before the drop and after the product stopped);
 - model loads per worker process (from the `ocr_structure` run metadata) against engines per process;
-- time to the first paper's questions; per-stage time (queue wait, each asset step, run overhead).
+- time to the first paper's questions; per-stage time (queue wait, each asset step, run overhead);
+- where every second from the drop to the last questions went (settle and sensor tick, run queue,
+  Celery dispatch and job load, each step over all runs, run overhead, idle worker), what the
+  uncovered-ink re-read cost inside the OCR step, the OCR worker's CPU-seconds per step, and the
+  CPU-seconds of each product process (worker, daemon, code server, webserver) against the whole
+  machine's, so a run on a shared machine says how much of the two cores the product really had.
 
 Papers: the Chongqing pages (6 pages) copied N-2 times plus the Guangzhou (3) and Guangdong (2)
 renders from ../shared/evaldata (read, never copied into the repo), or, without evaldata, papers
@@ -351,8 +356,9 @@ def critical_path(instance, done: dict, dropped: float, last_questions: float) -
 
 
 def print_breakdown(instance, done: dict, report: dict, sampler: ProcessCpu, dropped: float, last_questions: float,
-                    pages_total: int) -> None:
-    """Where the seconds between the drop and the last questions went, and whose CPU they were."""
+                    pages_total: int) -> float:
+    """Where the seconds between the drop and the last questions went, and whose CPU they were;
+    returns the product's CPU-seconds in that window."""
     total = last_questions - dropped
     rows, windows = critical_path(instance, done, dropped, last_questions)
     print(f"\nwhere the {total:.1f} s from the drop to the last questions went")
@@ -390,6 +396,7 @@ def print_breakdown(instance, done: dict, report: dict, sampler: ProcessCpu, dro
     for role, seconds in sorted(roles.items(), key=lambda kv: -kv[1]):
         print(f"  {role:<60} {seconds:7.1f} CPU-s  {seconds / total:5.2f} cores  "
               f"{seconds / pages_total:6.3f} CPU-s/page")
+    return product
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     for stage, values in sorted(report["stages"].items()):
         print(f"{stage:<34} {len(values):5d} {statistics.mean(values):7.2f} {statistics.median(values):8.2f} "
               f"{max(values):8.2f}")
-    print_breakdown(instance, done, report, sampler, dropped, last_questions, pages_total)
+    product_cpu_s = print_breakdown(instance, done, report, sampler, dropped, last_questions, pages_total)
     sys.stdout.flush()
     after = None if args.skip_engine_only else engine_only(papers)
     for label, figures in (("before the drop", before), ("after the product stopped", after)):
@@ -481,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
         best = statistics.mean([max(f["engine_only_pages_per_s"], f["pipelined_pages_per_s"]) for f in (before, after)])
         print(f"end to end / engine only (the faster way, mean of both) = {e2e_drop / best:.2f} from the drop, "
               f"{e2e_runs / best:.2f} from the first run start (target ≥ 0.8)")
+        engine_cpu = statistics.mean(f["pipelined_cpu_s_per_page"] for f in (before, after))
+        print(f"CPU-seconds per page: engine only {engine_cpu:.2f}, the whole product {product_cpu_s / pages_total:.2f} "
+              f"→ {engine_cpu * pages_total / product_cpu_s:.2f}, the ratio a machine whose cores the product had to "
+              "itself could reach at best (load-independent, unlike the wall-clock ratio above)")
     print(f"\nload average now {os.getloadavg()[0]:.2f} (shared machine: figures are noisy); data in {tmp}")
     instance.dispose()
     return 1 if failed else 0

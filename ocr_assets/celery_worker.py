@@ -7,12 +7,14 @@ of a drop paid for both inside its run: the import, then two engines with their 
 recogniser and layout model, loaded and warmed up inside its `ocr_structure` step. A run that
 arrives during the warm-up waits in the broker (the solo pool takes the next task only once this
 returns); a warm-up that fails is logged and leaves the load to the first run, which reports the
-error as before.
+error as before. `EXAMPAPER_WARM_START=0` (set by the launcher when it restarts a crashed worker)
+leaves the load to the first run.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from celery.signals import worker_ready
@@ -38,6 +40,8 @@ def warm_up() -> dict:
 
 @worker_ready.connect
 def _warm_up_when_ready(**_) -> None:
+    if os.environ.get("EXAMPAPER_WARM_START", "1") == "0":  # the launcher's restart of a crashed worker
+        return
     try:
         log.warning("OCR worker warm: %s", warm_up())
     except Exception:  # the first run loads the engines itself and fails there, visibly, if it must

@@ -42,7 +42,7 @@ test: setup
 EXAMPAPER_CELERY_BROKER ?= pyamqp://guest:guest@127.0.0.1:5672//
 export EXAMPAPER_CELERY_QUEUE ?= exampapers
 worker: setup
-	$(BIN)/celery -A dagster_celery.app -b $(EXAMPAPER_CELERY_BROKER) worker -Q $(EXAMPAPER_CELERY_QUEUE) \
+	$(BIN)/celery -A ocr_assets.celery_worker -b $(EXAMPAPER_CELERY_BROKER) worker -Q $(EXAMPAPER_CELERY_QUEUE) \
 		--pool solo -n ocr@%h --loglevel INFO
 
 clean:

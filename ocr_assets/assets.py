@@ -149,6 +149,7 @@ def ocr_structure(
         context.log.warning(f"page {page}: {error}")
     plot = usage_plot_md(usage.pop("samples"))
     read_by = usage.pop("read_by")
+    ink_reread = usage.pop("ink_reread")
     context.add_output_metadata({
         "engine": worker.spec.name,
         "pages": stats.pages,
@@ -163,6 +164,7 @@ def ocr_structure(
         "wait_for_frames_s": round(stats.wait_for_frames_s, 3),
         "batch_sizes": dg.MetadataValue.json({str(k): v for k, v in sorted(stats.batch_sizes.items())}),
         "oom_fallbacks": stats.oom_fallbacks,
+        "ink_reread": dg.MetadataValue.json(ink_reread),
         "engines": worker.instances,
         "model_loads_in_process": engine_module.MODEL_LOADS,
         "worker_pid": os.getpid(),

@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE_SECONDS = 5.0  # children get this long after SIGTERM before they are killed (all gone within 10 s)
 WORKER_RESTART_SECONDS = 2.0
+WARM_START_VAR = "EXAMPAPER_WARM_START"  # 0: the worker loads its engines with its first run (ocr_assets.celery_worker)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def dagster_command(settings: Settings) -> list[str]:
 def worker_command(settings: Settings, index: int) -> list[str]:
     # solo pool: the task runs in the worker process itself, whose engine stays loaded between papers;
     # gossip, mingle and heartbeats need broadcast messages, which a SQLite broker does not carry
-    return [sys.executable, "-m", "celery", "-A", "dagster_celery.app", "-b", settings.broker,
+    return [sys.executable, "-m", "celery", "-A", "ocr_assets.celery_worker", "-b", settings.broker,
             "--result-backend", settings.backend, "worker", "-Q", settings.queue, "--pool", "solo",
             "-n", f"ocr{index}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--prefetch-multiplier", "1", "--loglevel", "INFO"]
@@ -215,7 +216,10 @@ class Supervisor:
                               "another", file=sys.stderr, flush=True)
                         if self.stop.wait(WORKER_RESTART_SECONDS):
                             break
-                        workers[i] = spawn(worker_command(self.settings, i), env)
+                        # the restarted worker loads its engines with the retried run, not at once: a load at
+                        # the moment the daemon fails the crashed run and decides its retry was seen to lose
+                        # the retry (Dagster writes the failure event before the run's status)
+                        workers[i] = spawn(worker_command(self.settings, i), {**env, WARM_START_VAR: "0"})
         finally:
             for sig in STOP_SIGNALS:
                 signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short

@@ -7,6 +7,7 @@ its render dpi), which is what the output contract promises.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -132,11 +133,26 @@ def ocr_frames(
         return run
 
     read_lines = getattr(worker, "read_lines", worker.predict)  # text only, no layout model
+    ink = InkCost()
+
+    def timed_read_lines(frames):
+        began = time.perf_counter()
+        try:
+            return read_lines(frames)
+        finally:
+            ink.add(engine_calls=1, engine_s=time.perf_counter() - began)
 
     def read_pages(batch):
         structures = worker.predict(batch)
         if params.ink_reread:  # formula runs the detector missed: one more read on the same engines
-            structures = [recover_uncovered_ink(frame, s, read_lines)[0] for frame, s in zip(batch, structures)]
+            recovered = []
+            for frame, structure in zip(batch, structures):
+                began, cpu_began = time.perf_counter(), time.thread_time()
+                page, report, added = recover_uncovered_ink(frame, structure, timed_read_lines)
+                ink.add(pages=1, wall_s=time.perf_counter() - began, thread_cpu_s=time.thread_time() - cpu_began,
+                        regions=len(report.regions), lines_added=len(added))
+                recovered.append(page)
+            structures = recovered
         return structures
 
     def infer(items, predict):
@@ -166,7 +182,27 @@ def ocr_frames(
     stats.failed = sum(1 for r in ordered if r.status != "ok")
     read_by = {i: TEXT_LAYER if i in from_layer else f"{OCR}: {layers[i].reason}" if i in layers else OCR
                for i in (f.index for f in frames)}
-    return ordered, stats, sampler.summary() | {"samples": sampler.samples, "read_by": read_by}
+    return ordered, stats, sampler.summary() | {"samples": sampler.samples, "read_by": read_by, "ink_reread": ink.summary()}
+
+
+class InkCost:
+    """What the second read of uncovered ink cost in one OCR step (summed over pages, thread-safe):
+    `wall_s` includes the engine calls (`engine_s`); `thread_cpu_s` is the analysis's own CPU on the
+    calling thread (the engine computes on its own threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.totals = {"pages": 0, "regions": 0, "engine_calls": 0, "lines_added": 0,
+                       "wall_s": 0.0, "engine_s": 0.0, "thread_cpu_s": 0.0}
+
+    def add(self, **amounts) -> None:
+        with self._lock:
+            for key, value in amounts.items():
+                self.totals[key] += value
+
+    def summary(self) -> dict:
+        with self._lock:
+            return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.totals.items()}
 
 
 def _text_layer_result(index: int, layer: TextLayerPage, frame: Frame, regions: dict, by_index: dict) -> PageResult:

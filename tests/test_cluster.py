@@ -75,7 +75,7 @@ def test_a_worker_process_loads_the_model_once_for_many_papers(tmp_path, databas
     env = dict(os.environ)
     worker = subprocess.Popen(
         # `python -m`, run in the repository: this checkout's code, whatever the venv has installed
-        [sys.executable, "-m", "celery", "-A", "dagster_celery.app", "-b", BROKER, "worker", "-Q", queue, "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "ocr_assets.celery_worker", "-b", BROKER, "worker", "-Q", queue, "--pool", "solo",
          "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "w"),
     )

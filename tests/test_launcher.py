@@ -34,6 +34,32 @@ def test_one_run_per_worker_and_one_waiting_and_the_rest_of_the_template_kept(wo
     assert "storage" not in config
 
 
+def test_a_ready_worker_has_the_ocr_steps_engines_loaded_before_any_paper(monkeypatch):
+    from celery.signals import worker_ready
+    from dagster_celery.config import TASK_EXECUTE_JOB_NAME, TASK_RESUME_JOB_NAME
+
+    from ocr_assets import celery_worker
+    from ocr_assets.definitions import default_resources
+    from resources import ocr_engine
+
+    assert {TASK_EXECUTE_JOB_NAME, TASK_RESUME_JOB_NAME} <= set(celery_worker.app.tasks)
+    resources = default_resources()
+    _, params = resources["hardware"].detect()
+    spec = resources["ocr_engine"].spec(params)
+    loaded = ocr_engine._WORKERS.pop(spec, None)  # as in a fresh worker process
+    if loaded is not None:
+        loaded.close()
+    loads = ocr_engine.MODEL_LOADS
+    monkeypatch.setenv("EXAMPAPER_WARM_START", "0")  # a crashed worker's restart: the retried run loads them
+    worker_ready.send(sender=None)
+    assert ocr_engine.MODEL_LOADS == loads and spec not in ocr_engine._WORKERS
+    monkeypatch.delenv("EXAMPAPER_WARM_START")
+    worker_ready.send(sender=None)  # what celery sends once the worker is up
+    assert ocr_engine.MODEL_LOADS == loads + spec.instances
+    resources["ocr_engine"].worker(params)  # what the first paper's OCR step asks for: already there
+    assert ocr_engine.MODEL_LOADS == loads + spec.instances
+
+
 def test_a_storage_section_already_in_the_instance_config_is_kept():
     storage = {"postgres": {"postgres_url": {"env": "X"}}}
     config = instance_config({"telemetry": {"enabled": False}}, 1, {"storage": storage, "telemetry": {"enabled": True}})

@@ -13,6 +13,7 @@ import re
 import cv2
 import numpy as np
 
+from ocr_assets.options import bare_first_label
 from ocr_assets.reading_order import same_row
 from resources.engines.base import BBox, Block, TextLine, box_area, box_intersection, box_iou, boxes_overlap, median_height
 
@@ -214,7 +215,15 @@ def _continues_a_text_row(lines: list[TextLine]) -> tuple[set[int], set[int]]:
 
     after_start = {id(line) for line in lines if any(s is not line and s.x1 <= line.x0 and same_row(s, line) for s in starts)}
     beside_long = {id(line) for line in lines if any(other is not line and close_beside(line, other) for other in long_lines)}
-    return after_start, beside_long
+    return after_start, beside_long | _bare_first_options(lines)
+
+
+def _bare_first_options(lines: list[TextLine]) -> set[int]:
+    """ids of lines that open an option row with A typed without its mark ("A 14斛" left of "B. 22斛"):
+    option text, however short and close to a drawing."""
+    options = [l for l in lines if OPTION_START.match(l.text.strip())]
+    return {id(line) for line in lines if bare_first_label(line.text) is not None
+            and any(o.x0 > line.x0 and same_row(o, line) for o in options)}
 
 
 def _mostly_within(line: TextLine, box: BBox, share: float = 0.7) -> bool:
@@ -234,9 +243,10 @@ def _stays_text(line: TextLine) -> bool:
 def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[TextLine], list[TextLine]]:
     """(body lines, lines that belong to a figure)."""
     body, labels = [], []
+    option_a = _bare_first_options(lines) if figures else set()
     for line in lines:
         in_figure = any(_inside(line, box, margin=2) and _mostly_within(line, box) for box in figures)
-        (labels if in_figure and not _stays_text(line) else body).append(line)
+        (labels if in_figure and not _stays_text(line) and id(line) not in option_a else body).append(line)
     return body, labels
 
 

@@ -20,6 +20,10 @@ OPTION_LABEL = re.compile(
 )
 STRONG, WEAK = 2, 1  # how well a label is placed: after a space or a mark, or glued to a word
 CLOSING_MARKS = "）)？?：:。；;」』"  # what a stem ends with before its options run on in the same line
+# "A NH4H2PO4  B. CO(NH2)2": a first label typed without its mark (OCR drops the space: "ANH4H2PO4"); it
+# counts only where B. follows it. Not before an English word ("An apple", "As"), a word that joins two
+# named things ("A和B", "A与B", "A、B") or a mark; "Ac>b>a" is option A "c>b>a".
+BARE_FIRST_LABEL = re.compile(r"\s*(A)(?![a-z]+(?:\s|$)|[.．、·•)）和与及或,，])\s*(?=\S)")
 
 
 def next_label(label: str) -> str:
@@ -112,7 +116,31 @@ def find_option_labels(text: str, expected: str) -> list[tuple[int, int, str]]:
         return chosen
 
     run = [candidates[j] for j in best(0, expected, True)[1]]
+    if not run and expected == "A":
+        return _after_bare_first_label(text)
     if len(run) == 1 and not run[0].at_line_start and not run[0].bracketed and not _after_closing_mark(text, run[0]):
         if expected == "A" or (run[0].before.isascii() and run[0].before.isalnum()):
             return []  # one A. in mid-line is a word in a sentence ("NaC." a formula), not an option row
     return [(c.start, c.end, c.label) for c in run]
+
+
+def bare_first_label(text: str) -> int | None:
+    """Where the option text starts when `text` opens with a first label typed without its mark
+    ("A NH4H2PO4", read "ANH4H2PO4"); None otherwise. On its own it proves nothing: the caller needs
+    B. right after it (in the same line or the next box of the option row)."""
+    match = BARE_FIRST_LABEL.match(text)
+    return match.end() if match else None
+
+
+def _after_bare_first_label(text: str) -> list[tuple[int, int, str]]:
+    """"ANH4H2PO4 B.CO(NH2)2 C. NH4NO3 D. KCl" in one line: a bare A, then a run of labels from B."""
+    start = bare_first_label(text)
+    if start is None:
+        return []
+    rest = find_option_labels(text[start:], "B")
+    if not rest or rest[0][2] != "B" or rest[0][0] == 0 or not text[start:start + rest[0][0]].strip():
+        return []
+    if not text[start + rest[0][0] - 1].isspace():
+        return []  # "AB." or "A甲B." glued: no evidence of a row of options
+    label_at = text.index("A")
+    return [(label_at, start, "A")] + [(s + start, e + start, label) for s, e, label in rest]

@@ -499,6 +499,7 @@ class PaperStyle:
     answers: str = "none"  # "key_end", "key_middle" (附加题/第Ⅱ卷 after it), "teacher" (after each question)
     answer_sheet: bool = False  # a last page of numbered empty answer boxes, which are not questions
     formula_runs: bool = False  # sub/superscripts drawn small and lowered/raised, single letters italic
+    bare_first_label: bool = False  # option A typed without its mark ("A NH4H2PO4  B. CO(NH2)2"), as in some docx papers
 
     @property
     def texts(self) -> PaperTexts:
@@ -567,6 +568,7 @@ FAMILIES = {
     "teacher_copy": "teacher's copy: 【答案】 and 【解析】 printed after each question",
     "answer_sheet": "a last page of numbered empty answer boxes (not questions)",
     "formulas": "stems with inline formulas: sub/superscripts small and lowered/raised, letters italic",
+    "bare_labels": "option A typed without its mark (A NH4H2PO4  B. CO(NH2)2), options 4, 2 or 1 to a row",
     "scan": "two columns scanned: grey paper, blur, noise, skew, JPEG",
     "mixed": "the original round robin over layouts, number forms and scans",
 }
@@ -614,6 +616,8 @@ def family_style(family: str, seed: int, index: int) -> PaperStyle:
         changes = dict(answer_sheet=True)
     elif family == "formulas":
         changes = dict(formula_runs=True)
+    elif family == "bare_labels":
+        changes = dict(bare_first_label=True)
     scan_kind = rng.choice(("noisy", "rotated_jpeg")) if family == "scan" else "clean"
     body_px = rng.randint(22, 24) if columns == 3 else rng.randint(25, 28)
     count = {1: 14, 2: 20, 3: 24}[columns] * (2 if layout == "a3_spread" else 1) + rng.randint(-2, 2)
@@ -989,7 +993,8 @@ def _draw_question(writer: _ExamWriter, qnum: int, item: ChoiceItem, rng: random
     if style.option_layout == "inline":
         return _draw_inline_question(writer, qnum, item)
     prefix = style.number_form.format(n=qnum)
-    options = [style.option_form.format(label=label) + text for label, text in zip(LABELS, item.options)]
+    options = [(f"{label} " if style.bare_first_label and label == "A" else style.option_form.format(label=label)) + text
+               for label, text in zip(LABELS, item.options)]
     indent = round(writer.measure(prefix, writer.font)) if style.hanging_indent else writer.indent
     column_width = min(right - left for left, right in writer.frames)
     placement = rng.choice(("beside", "below", "after")) if item.figure else None

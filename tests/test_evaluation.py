@@ -140,3 +140,11 @@ def test_markdown_ground_truth_with_latex_is_read_as_printed_questions(tmp_path)
     (tmp_path / "pages" / "p03_page.png").write_bytes(b"")
     found = list(_ground_truths(tmp_path / "gt"))
     assert [(f.name, paper.name) for f, _, paper in found] == [("p03_page.gt.md", "p03_page.png")]
+
+
+def test_ground_truth_option_a_typed_without_its_mark():
+    from ocr_assets.evaluation import gt_options
+
+    assert gt_options("下列属于复合肥的是\nA NH4H2PO4\nB. CO（NH2）2\nC. NH4NO3\nD. KCl") == [
+        ("A", "NH4H2PO4"), ("B", "CO（NH2）2"), ("C", "NH4NO3"), ("D", "KCl")]
+    assert gt_options("A student wrote\nthis") == []

@@ -225,3 +225,18 @@ def test_a_diagram_of_the_printed_answer_goes_to_no_question():
                    [[(r.page, r.bbox) for r in q.solution_regions] for q in (q4, q5)])
     assert [f["bbox"] for f in questions[0]["figures"]] == [list(stem_figure)]
     assert questions[1]["figures"] == []
+
+
+def test_option_a_typed_without_its_mark_under_a_drawing_stays_text():
+    gray = np.full((700, 1240), 255, np.uint8)
+    cv2.rectangle(gray, (160, 300), (540, 560), 0, 3)  # a drawing between the stem and the options
+    cv2.line(gray, (160, 300), (540, 560), 0, 3)
+    lines = [TextLine("9. 估算出堆放的米约有（　）", (113, 240, 560, 275), 0.99),
+             TextLine("A 14斛", (153, 566, 256, 600), 0.99), TextLine("B.22斛", (369, 568, 476, 600), 0.99),
+             TextLine("C.36斛", (153, 608, 264, 640), 0.99), TextLine("D.66斛", (367, 608, 480, 640), 0.99)]
+    figures = find_figures(gray, lines, [], 1240, 700)
+    body, labels = split_figure_text(lines, figures)
+    assert [l.text for l in body] == [l.text for l in lines] and not labels
+    # and inside a figure box that already covers it (a layout block down to the options)
+    body, labels = split_figure_text(lines, [(144, 290, 565, 602)])
+    assert "A 14斛" in [l.text for l in body]

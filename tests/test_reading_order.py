@@ -252,3 +252,18 @@ def test_a_number_at_the_end_of_a_left_line_stays_where_the_numbering_does_not_a
     ordered = [line("5. 已知", 626, 300, 1000), line("则 x = 2", 157, 692, 607), line("6. 下列函数", 626, 692, 1085),
                line("共 3", 157, 859, 607), line("．已知", 626, 859, 1030)]
     assert texts(restore_split_numbers(ordered)) == texts(ordered)
+
+
+def test_a_last_column_holding_only_the_end_of_a_question_is_a_column():
+    # the left column full; the right one holds only the last question's last rows, at the top
+    left = [line(("13. " if row == 0 else "") + "左栏文字" * 4 + f"{row:02d}", 114, 120 + 40 * row, 585) for row in range(30)]
+    right = [line("为（　）", 638, 120, 769), line("A12", 692, 160, 777), line("B. 16 C. 20 D. 24", 792, 162, 1094)]
+    ordered = texts(reading_order(left + right, WIDTH, HEIGHT))
+    assert ordered == texts(left) + texts(right)
+
+
+def test_a_few_short_lines_right_of_a_one_column_stem_are_not_a_column():
+    # one column: stems run across the whole width below the short right-hand lines
+    lines = [line("1. 下列说法正确的是", 114, 120, 585), line("（　）", 638, 120, 769)]
+    lines += [line("甲乙丙丁" * 10 + f"{row:02d}", 114, 160 + 40 * row, 1100) for row in range(12)]
+    assert texts(reading_order(lines, WIDTH, HEIGHT)) == texts(lines)

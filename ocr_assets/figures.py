@@ -215,7 +215,19 @@ def _continues_a_text_row(lines: list[TextLine]) -> tuple[set[int], set[int]]:
 
     after_start = {id(line) for line in lines if any(s is not line and s.x1 <= line.x0 and same_row(s, line) for s in starts)}
     beside_long = {id(line) for line in lines if any(other is not line and close_beside(line, other) for other in long_lines)}
-    return after_start, beside_long | _bare_first_options(lines)
+    return after_start, beside_long | _bare_first_options(lines) | _ends_a_paragraph(lines, long_lines)
+
+
+def _ends_a_paragraph(lines: list[TextLine], long_lines: list[TextLine]) -> set[int]:
+    """ids of short lines right under a long line at its indent: a paragraph's last line ("何体的体积为（"
+    under "粗线画出的是某几何体的三视图，则此几"), however close to a drawing below it."""
+    out = set()
+    for line in lines:
+        height = max(line.height, 1.0)
+        if any(other is not line and 0 <= line.y0 - other.y1 + 0.3 * height < 0.9 * height
+               and abs(line.x0 - other.x0) < 0.5 * height and other.x1 > line.x1 for other in long_lines):
+            out.add(id(line))
+    return out
 
 
 def _bare_first_options(lines: list[TextLine]) -> set[int]:

@@ -530,9 +530,12 @@ TITLE_MIN_CHARS = 4
 def running_titles(first_page: list[TextLine], height: int) -> list[str]:
     """The paper's title lines: text in the top band of its first page. Later pages often carry the
     title as a running header ("高三年级第一次质量检测·数学"), even when only one page does."""
+    # on a spread or a page whose columns start high the top band holds questions too: an option row
+    # ("A. 2 B. 3 C. 4 D. 6", digits ignored) or a question's first line is no title
     return [
         key for line in first_page
         if _centre_y(line) < REPEAT_BAND_SHARE * height and len(key := furniture_key(line.text)) >= TITLE_MIN_CHARS
+        and not OPTION_START.match(line.text) and not QUESTION_START.match(line.text)
     ]
 
 

@@ -240,3 +240,16 @@ def test_option_a_typed_without_its_mark_under_a_drawing_stays_text():
     # and inside a figure box that already covers it (a layout block down to the options)
     body, labels = split_figure_text(lines, [(144, 290, 565, 602)])
     assert "A 14斛" in [l.text for l in body]
+
+
+def test_a_paragraphs_short_last_line_over_a_drawing_stays_text():
+    # "何体的体积为（" ends the stem right above its drawing: short, but under a long line at its indent
+    gray = np.full((700, 1240), 255, np.uint8)
+    cv2.rectangle(gray, (660, 395), (1015, 610), 0, 3)
+    cv2.line(gray, (660, 395), (1015, 610), 0, 3)
+    lines = [TextLine("40. 如图，网格纸上小正方形的边长为1，", (638, 277, 1098, 319), 0.99),
+             TextLine("粗线画出的是某几何体的三视图，则此几", (641, 319, 1098, 353), 0.99),
+             TextLine("何体的体积为（", (641, 355, 855, 391), 0.99)]
+    figures = find_figures(gray, lines, [Block("figure", (659, 392, 1018, 613), 0.9)], 1240, 700)
+    body, labels = split_figure_text(lines, figures)
+    assert body == lines and not labels and all(f[1] > 391 for f in figures)

@@ -680,22 +680,35 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
     draft.container().pieces.append(text)
 
 
+# the last (A) of a line, glued to the stem's last word, with no other label after it: the first option,
+# whose (B) opens the next line
+GLUED_LAST_A = re.compile(r"(?<=[^\sA-Za-z0-9])([（(]\s*A\s*[)）])([^（()）]*)$")
+
+
 def _take_bare_first_option(draft: _Draft, previous: TextLine | None, line: TextLine) -> None:
     """B. opens the options but A never came: the box just before it in the option row ("ANH4H2PO4" left of
     "B.CO(NH2)2", or above it at the same indent) holds A typed without its mark, so that text is option A."""
     stem = draft.container()
     if (previous is None or draft.next_option != "A" or draft.last_option() is not None
-            or draft.has_sub_questions() or sum(1 for piece in stem.pieces if piece.strip()) < 2):
-        return  # (the stem keeps its own text: a question is never only its option A)
+            or draft.has_sub_questions() or not stem.pieces):
+        return
     height, rise = min(line.height, previous.height), (line.y0 + line.y1) / 2 - (previous.y0 + previous.y1) / 2
     same_row = abs(rise) < 0.5 * height and previous.x0 < line.x0
     row_above = line.y0 - previous.y1 < 1.5 * height and abs(previous.x0 - line.x0) < height and rise >= 0.5 * height
     next_column = line.y1 < previous.y0  # A ends a column, B. opens the next (or the next page)
-    start = bare_first_label(stem.pieces[-1])
-    if start is None or not (same_row or row_above or next_column) or not previous.text.strip().endswith(stem.pieces[-1].strip()):
+    if not (same_row or row_above or next_column) or not previous.text.strip().endswith(stem.pieces[-1].strip()):
         return
-    piece = stem.pieces.pop()
-    draft.parts.append(_Part("option", "A", [piece[start:]], x0=previous.x0, last_line=previous, printed=piece[:start]))
+    start = bare_first_label(stem.pieces[-1])
+    if start is not None and sum(1 for piece in stem.pieces if piece.strip()) >= 2:  # a question is never only its A
+        piece = stem.pieces.pop()
+        draft.parts.append(_Part("option", "A", [piece[start:]], x0=previous.x0, last_line=previous, printed=piece[:start]))
+        return
+    glued = GLUED_LAST_A.search(stem.pieces[-1])  # "…常數項爲(A)-" over "40 (B)-20 (C)…": (A) wrapped alone
+    if glued is not None :
+        piece = stem.pieces.pop()
+        stem.pieces.append(piece[: glued.start()])
+        draft.parts.append(_Part("option", "A", [glued.group(2)], x0=previous.x0, last_line=previous,
+                                 printed=glued.group(1), mid_line=True))
 
 
 def _restarts_options(draft: _Draft, text: str, labels: list[tuple[int, int, str]]) -> bool:

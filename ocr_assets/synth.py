@@ -1433,3 +1433,98 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Equation rows: the formula family that reproduces runs the detector misses at side 960
+# ---------------------------------------------------------------------------------------------------------
+SERIF_CANDIDATES = (
+    "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+)
+# (text, kind): "" plain serif, "_" subscript, "^=" a reaction condition stacked over the sign before it
+REACTIONS = (
+    (("2KClO", ""), ("3", "_"), ("=", ""), ("Δ", "^="), ("KClO", ""), ("4", "_"), ("+KCl+O", ""), ("2", "_"), ("↑", "")),
+    (("2H", ""), ("2", "_"), ("O", ""), ("2", "_"), ("=", ""), ("MnO₂", "^="), ("2H", ""), ("2", "_"), ("O+O", ""),
+     ("2", "_"), ("↑", "")),
+    (("CaCO", ""), ("3", "_"), ("=", ""), ("高温", "^="), ("CaO+CO", ""), ("2", "_"), ("↑", "")),
+    (("3Fe+2O", ""), ("2", "_"), ("=", ""), ("点燃", "^="), ("Fe", ""), ("3", "_"), ("O", ""), ("4", "_")),
+    (("2KMnO", ""), ("4", "_"), ("=", ""), ("Δ", "^="), ("K", ""), ("2", "_"), ("MnO", ""), ("4", "_"), ("+MnO", ""),
+     ("2", "_"), ("+O", ""), ("2", "_"), ("↑", "")),
+    (("Zn+H", ""), ("2", "_"), ("SO", ""), ("4", "_"), ("=ZnSO", ""), ("4", "_"), ("+H", ""), ("2", "_"), ("↑", "")),
+)
+EQUATION_LEADS = ("加热时先发生反应①：", "实验室制取气体的反应为", "写出化学方程式：", "已知：")
+EQUATION_LINKS = ("，升高温度继续发生反应②", "，随后发生", "，再经过反应")
+EQUATION_TAILS = ("。试计算：", "。", "，该反应属于分解反应。")
+
+
+@dataclass
+class EquationRow:
+    text: str  # the row as read: Chinese and equations, subscripts as Unicode (₂), conditions left out
+    box: Box
+    formulas: list[tuple[str, Box]]  # each equation as read, and where it was drawn
+
+
+def equation_page(seed: int, dpi: int = 150) -> tuple[Image.Image, list[EquationRow]]:
+    """An A4 page of chemistry rows as a Word equation object sets them: Chinese at 10.5 pt, the equation
+    in a larger Times-like serif with thin strokes, subscripts small and lowered, a reaction condition
+    (Δ, 高温, MnO₂) stacked small over the sign — one or two equations per row, scanned at `dpi`."""
+    serif_path = next((p for p in SERIF_CANDIDATES if Path(p).is_file()), None)
+    if serif_path is None:
+        raise SynthDataError("no serif Latin font (Liberation/DejaVu Serif): apt-get install fonts-liberation")
+    rng = random.Random(f"equations:{seed}:{dpi}")
+    body = round(10.5 / 72 * dpi)
+    big = round(body * rng.uniform(1.15, 1.35))
+    cjk, cjk_small = find_cjk_font().load(body), find_cjk_font().load(round(body * 0.6))
+    serif, script = ImageFont.truetype(serif_path, big), ImageFont.truetype(serif_path, round(big * 0.62))
+    width, height = round(A4_MM[0] / MM_PER_INCH * dpi), round(A4_MM[1] / MM_PER_INCH * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    left, y, rows = round(0.75 * dpi), round(0.8 * dpi), []
+
+    def equation(x: float, reaction) -> tuple[float, str, Box]:
+        read, x0 = "", x
+        for text, kind in reaction:
+            if kind == "_":
+                draw.text((x, y + big * 0.42), text, font=script, fill=0)
+                x += draw.textlength(text, font=script)
+                read += text.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+            elif kind == "^=":
+                font = cjk_small if not text.isascii() else script
+                sign = draw.textlength("=", font=serif)
+                w = draw.textlength(text, font=font)
+                draw.text((x - sign / 2 - w / 2, y - big * 0.45), text, font=font, fill=0)
+            else:
+                draw.text((x, y), text, font=serif, fill=0)
+                x += draw.textlength(text, font=serif)
+                read += text
+        return x, read, (x0, y - big * 0.45, x, y + big * 1.2)
+
+    def measure(parts) -> float:
+        return sum(draw.textlength(part, font=cjk) if isinstance(part, str) else sum(
+            draw.textlength(text, font=script if kind == "_" else serif) for text, kind in part if kind != "^=")
+            for part in parts)
+
+    while y < height - dpi:
+        x, text, formulas = left, "", []
+        parts = [rng.choice(EQUATION_LEADS), rng.choice(REACTIONS)]
+        if rng.random() < 0.5:
+            parts += [rng.choice(EQUATION_LINKS), rng.choice(REACTIONS)]
+        parts.append(rng.choice(EQUATION_TAILS))
+        if left + measure(parts) > width - left:
+            parts = parts[:2] + parts[-1:]  # one equation where two do not fit
+        for part in parts:
+            if isinstance(part, str):
+                draw.text((x, y + (big - body) * 0.6), part, font=cjk, fill=0)
+                x += draw.textlength(part, font=cjk)
+                text += part
+            else:
+                x, read, box = equation(x, part)
+                formulas.append((read, box))
+                text += read
+        if x > width - left:
+            break
+        rows.append(EquationRow(text, (left, y - big * 0.45, x, y + big * 1.2), formulas))
+        y += round(big * rng.uniform(2.0, 2.6))
+    return image, rows

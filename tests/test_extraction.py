@@ -790,3 +790,23 @@ def test_a_stem_line_opening_with_a_is_not_taken_for_a_bare_label():
     [english, alone] = extract(["1. Which is right?", "An apple is red", "B. a pear", "2. ANaCl", "B. KNO3"])
     assert english.stem == "Which is right?An apple is red" and [o.label for o in english.options] == ["B"]
     assert alone.stem == "ANaCl" and [o.label for o in alone.options] == ["B"]
+
+
+def test_inline_options_whose_opening_space_the_ocr_dropped():
+    # synth family inline_options: "…的個數爲(A)9 (B)8" / "(C)5 (D)4 (E)以上皆非" — (A) glued to the stem's last word
+    [first, second] = extract(["1. 則A中元素的個數爲(A)9 (B)8", "(C)5 (D)4 (E)以上皆非",
+                               "2. 已知a=2,b=3，則(A)b<a<c (B)a<b<c (C)b<c", "<a (D)c<a<b (E)以上皆非"])
+    assert first.stem == "則A中元素的個數爲" and [(o.label, o.text) for o in first.options] == [
+        ("A", "9"), ("B", "8"), ("C", "5"), ("D", "4"), ("E", "以上皆非")]
+    assert [o.label for o in second.options] == list("ABCDE") and second.options[2].text == "b<c<a"
+    # panels named in a stem, glued to 圖, stay stem text
+    assert find_option_labels("圖(A)與圖(B)何者正確", "A") == [] and find_option_labels("圖(A)中的物質", "A") == []
+
+
+def test_a_glued_first_option_wrapped_alone_at_a_lines_end():
+    [question] = extract(["1. 在點(1,ae)處的切線方程爲y=2x+b，則(A)a=e,b=-1", "(B)a=e,b=1 (C)a=1,b=1 (D)a=1,b=-1"])
+    assert question.stem == "在點(1,ae)處的切線方程爲y=2x+b，則"
+    assert [(o.label, o.text) for o in question.options] == [
+        ("A", "a=e,b=-1"), ("B", "a=e,b=1"), ("C", "a=1,b=1"), ("D", "a=1,b=-1")]
+    [stem_names_a_panel] = extract(["1. 如圖(A)所示，求甲的長度", "2x+1"])
+    assert stem_names_a_panel.options == []

@@ -91,7 +91,7 @@ def real(worker) -> None:
         print("no evaluation data beside the repository: --real skipped")
         return
     gt = json.loads(gt_file.read_text(encoding="utf-8"))
-    question = next(q for q in gt["questions"] if any("KClO" in part["text"] and "Δ" in part["text"] for part in q["parts"]))
+    question = next(q for q in gt["questions"] if any("Δ" in part["text"] for part in q["parts"]))  # a stacked condition
     part = question["parts"][0]
     ref = next(r for r in enumerate_pages(gt_file.parent.parent / gt["source_pdf"], pdf_dpi=int(gt.get("dpi", 150)))
                if r.index == part["page"])
@@ -113,7 +113,7 @@ def real(worker) -> None:
 
 def _recall(hypothesis: str, reference: str) -> float:
     """Share of the reference's characters the reading holds, order aside (the ground truth gives a stacked
-    equation in text-layer order: 'Δ Δ 2KClO KClO +KCl+O … 3 4 2')."""
+    equation in text-layer order: the stacked condition and the subscripts apart from their letters)."""
     from collections import Counter
 
     hyp, ref = Counter(reading_text(hypothesis)), Counter(reading_text(reference))

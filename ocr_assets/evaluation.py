@@ -130,7 +130,7 @@ def gt_options(text: str) -> list[tuple[str, str]]:
         marks = list(OPTION_LINE.finditer(line))
         bare = BARE_A_LINE.match(line)
         if not marks and bare and [m.group(1) for m in OPTION_LINE.finditer(following_line)][:1] == ["B"]:
-            pairs = [("A", line[bare.end():])]  # "A NH4H2PO4" over "B. CO(NH2)2": A typed without its mark
+            pairs = [("A", line[bare.end():])]  # "A NaCl" over "B. KNO3": A typed without its mark
             continue
         if not marks or marks[0].start() > 1:
             if pairs:  # a wrapped option continues on the next line

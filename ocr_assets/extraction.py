@@ -686,8 +686,8 @@ GLUED_LAST_A = re.compile(r"(?<=[^\sA-Za-z0-9])([（(]\s*A\s*[)）])([^（()）]
 
 
 def _take_bare_first_option(draft: _Draft, previous: TextLine | None, line: TextLine) -> None:
-    """B. opens the options but A never came: the box just before it in the option row ("ANH4H2PO4" left of
-    "B.CO(NH2)2", or above it at the same indent) holds A typed without its mark, so that text is option A."""
+    """B. opens the options but A never came: the box just before it in the option row ("ANaCl" left of
+    "B.KNO3", or above it at the same indent) holds A typed without its mark, so that text is option A."""
     stem = draft.container()
     if (previous is None or draft.next_option != "A" or draft.last_option() is not None
             or draft.has_sub_questions() or not stem.pieces):
@@ -703,7 +703,7 @@ def _take_bare_first_option(draft: _Draft, previous: TextLine | None, line: Text
         piece = stem.pieces.pop()
         draft.parts.append(_Part("option", "A", [piece[start:]], x0=previous.x0, last_line=previous, printed=piece[:start]))
         return
-    glued = GLUED_LAST_A.search(stem.pieces[-1])  # "…常數項爲(A)-" over "40 (B)-20 (C)…": (A) wrapped alone
+    glued = GLUED_LAST_A.search(stem.pieces[-1])  # "…之值爲(A)-" over "40 (B)-20 (C)…": (A) wrapped alone
     if glued is not None :
         piece = stem.pieces.pop()
         stem.pieces.append(piece[: glued.start()])

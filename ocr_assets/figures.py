@@ -219,8 +219,8 @@ def _continues_a_text_row(lines: list[TextLine]) -> tuple[set[int], set[int]]:
 
 
 def _ends_a_paragraph(lines: list[TextLine], long_lines: list[TextLine]) -> set[int]:
-    """ids of short lines right under a long line at its indent: a paragraph's last line ("何体的体积为（"
-    under "粗线画出的是某几何体的三视图，则此几"), however close to a drawing below it."""
+    """ids of short lines right under a long line at its indent: a paragraph's last line ("的值为（"
+    under a full line of the stem), however close to a drawing below it."""
     out = set()
     for line in lines:
         height = max(line.height, 1.0)
@@ -231,7 +231,7 @@ def _ends_a_paragraph(lines: list[TextLine], long_lines: list[TextLine]) -> set[
 
 
 def _bare_first_options(lines: list[TextLine]) -> set[int]:
-    """ids of lines that open an option row with A typed without its mark ("A 14斛" left of "B. 22斛"):
+    """ids of lines that open an option row with A typed without its mark ("A 12个" left of "B. 15个"):
     option text, however short and close to a drawing."""
     options = [l for l in lines if OPTION_START.match(l.text.strip())]
     return {id(line) for line in lines if bare_first_label(line.text) is not None

@@ -135,7 +135,7 @@ MAX_GROWN_COMPONENTS = 3000  # beyond this many uncovered components (a photo, a
 
 def along_rows(seeds: Sequence[BBox], boxes: Sequence[BBox], line_height: float) -> list[BBox]:
     """The seeds (uncovered ink beside an OCR line) and the uncovered ink that continues them along their
-    row, one REGION_GAP at a time: the detector can miss a long run of a row ("KClO₄+KCl+O₂↑，升高温度…"
+    row, one REGION_GAP at a time: the detector can miss a long run of a row (an equation and the words after it
     between two lines it did find), whose middle stands far from either line's end."""
     kept = list(seeds)
     if len(boxes) > MAX_GROWN_COMPONENTS:

@@ -21,7 +21,7 @@ OPTION_LABEL = re.compile(
 GLUED_RUN = 2  # a first (A) glued to a word opens options only when (B) follows it in the line
 STRONG, WEAK = 2, 1  # how well a label is placed: after a space or a mark, or glued to a word
 CLOSING_MARKS = "）)？?：:。；;」』"  # what a stem ends with before its options run on in the same line
-# "A NH4H2PO4  B. CO(NH2)2": a first label typed without its mark (OCR drops the space: "ANH4H2PO4"); it
+# "A NaCl  B. KNO3": a first label typed without its mark (OCR drops the space: "ANaCl"); it
 # counts only where B. follows it. Not before an English word ("An apple", "As"), a word that joins two
 # named things ("A和B", "A与B", "A、B") or a mark; "Ac>b>a" is option A "c>b>a".
 BARE_FIRST_LABEL = re.compile(r"\s*(A)(?![a-z]+(?:\s|$)|[.．、·•)）和与及或,，])\s*(?=\S)")
@@ -74,7 +74,7 @@ def _strength(c: _Candidate, expected: str, first: bool, glued_first: bool = Fal
         glued = c.before.isalnum()  # "圖(A)" names a panel, "P(A)" / "f(B)" is a formula
         if first and expected == "A" and glued and not c.at_line_start:
             if glued_first and not c.before.isascii():
-                return WEAK  # "…的個數爲(A)3 (B)6 (C)8 (D)10": the space before (A) lost by the OCR
+                return WEAK  # "…之值爲(A)3 (B)6 (C)8 (D)10": the space before (A) lost by the OCR
             return None  # options open after a space or a mark ("何者正確？(A)…"), never glued to a word
         return WEAK if glued else STRONG  # glued to the text of a wrapped option: "過濾分離(C)…"
     if c.names_things:
@@ -137,14 +137,14 @@ def find_option_labels(text: str, expected: str) -> list[tuple[int, int, str]]:
 
 def bare_first_label(text: str) -> int | None:
     """Where the option text starts when `text` opens with a first label typed without its mark
-    ("A NH4H2PO4", read "ANH4H2PO4"); None otherwise. On its own it proves nothing: the caller needs
+    ("A NaCl", read "ANaCl"); None otherwise. On its own it proves nothing: the caller needs
     B. right after it (in the same line or the next box of the option row)."""
     match = BARE_FIRST_LABEL.match(text)
     return match.end() if match else None
 
 
 def _after_bare_first_label(text: str) -> list[tuple[int, int, str]]:
-    """"ANH4H2PO4 B.CO(NH2)2 C. NH4NO3 D. KCl" in one line: a bare A, then a run of labels from B."""
+    """"ANaCl B.KNO3 C. HCl D. KCl" in one line: a bare A, then a run of labels from B."""
     start = bare_first_label(text)
     if start is None:
         return []

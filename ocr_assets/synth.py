@@ -499,7 +499,7 @@ class PaperStyle:
     answers: str = "none"  # "key_end", "key_middle" (附加题/第Ⅱ卷 after it), "teacher" (after each question)
     answer_sheet: bool = False  # a last page of numbered empty answer boxes, which are not questions
     formula_runs: bool = False  # sub/superscripts drawn small and lowered/raised, single letters italic
-    bare_first_label: bool = False  # option A typed without its mark ("A NH4H2PO4  B. CO(NH2)2"), as in some docx papers
+    bare_first_label: bool = False  # option A typed without its mark ("A NaCl  B. KNO3"), as in some docx papers
 
     @property
     def texts(self) -> PaperTexts:
@@ -568,7 +568,7 @@ FAMILIES = {
     "teacher_copy": "teacher's copy: 【答案】 and 【解析】 printed after each question",
     "answer_sheet": "a last page of numbered empty answer boxes (not questions)",
     "formulas": "stems with inline formulas: sub/superscripts small and lowered/raised, letters italic",
-    "bare_labels": "option A typed without its mark (A NH4H2PO4  B. CO(NH2)2), options 4, 2 or 1 to a row",
+    "bare_labels": "option A typed without its mark (A NaCl  B. KNO3), options 4, 2 or 1 to a row",
     "scan": "two columns scanned: grey paper, blur, noise, skew, JPEG",
     "mixed": "the original round robin over layouts, number forms and scans",
 }
@@ -1445,7 +1445,8 @@ SERIF_CANDIDATES = (
 )
 # (text, kind): "" plain serif, "_" subscript, "^=" a reaction condition stacked over the sign before it
 REACTIONS = (
-    (("2KClO", ""), ("3", "_"), ("=", ""), ("Δ", "^="), ("KClO", ""), ("4", "_"), ("+KCl+O", ""), ("2", "_"), ("↑", "")),
+    (("2NaHCO", ""), ("3", "_"), ("=", ""), ("Δ", "^="), ("Na", ""), ("2", "_"), ("CO", ""), ("3", "_"), ("+H", ""), ("2", "_"),
+     ("O+CO", ""), ("2", "_"), ("↑", "")),
     (("2H", ""), ("2", "_"), ("O", ""), ("2", "_"), ("=", ""), ("MnO₂", "^="), ("2H", ""), ("2", "_"), ("O+O", ""),
      ("2", "_"), ("↑", "")),
     (("CaCO", ""), ("3", "_"), ("=", ""), ("高温", "^="), ("CaO+CO", ""), ("2", "_"), ("↑", "")),
@@ -1454,8 +1455,8 @@ REACTIONS = (
      ("2", "_"), ("+O", ""), ("2", "_"), ("↑", "")),
     (("Zn+H", ""), ("2", "_"), ("SO", ""), ("4", "_"), ("=ZnSO", ""), ("4", "_"), ("+H", ""), ("2", "_"), ("↑", "")),
 )
-EQUATION_LEADS = ("加热时先发生反应①：", "实验室制取气体的反应为", "写出化学方程式：", "已知：")
-EQUATION_LINKS = ("，升高温度继续发生反应②", "，随后发生", "，再经过反应")
+EQUATION_LEADS = ("加热时发生的反应为", "实验室制取气体的反应为", "写出化学方程式：", "已知：")
+EQUATION_LINKS = ("，继续加热又发生", "，随后发生", "，再经过反应")
 EQUATION_TAILS = ("。试计算：", "。", "，该反应属于分解反应。")
 
 

@@ -741,12 +741,12 @@ def test_each_blank_scores_what_the_section_says_each_blank_is_worth():
     assert questions[4].type == "free_response"
 
 
-# ---- option A typed without its mark ("A NH4H2PO4  B. CO(NH2)2"; synth family bare_labels) ----------------
+# ---- option A typed without its mark ("A NaCl  B. KNO3"; synth family bare_labels) ----------------
 
 
 def test_a_bare_first_label_opens_a_row_only_before_b():
-    assert [label for _, _, label in find_option_labels("ANH4H2PO₄ B.CO(NH₂)2 C. NH4NO3 D. KCl", "A")] == list("ABCD")
-    assert find_option_labels("A NH4H2PO4  B. CO", "A")[0] == (0, 2, "A")
+    assert [label for _, _, label in find_option_labels("ANa₂CO₃ B.KNO3 C. HCl D. KCl", "A")] == list("ABCD")
+    assert find_option_labels("A NaCl  B. KNO3", "A")[0] == (0, 2, "A")
     assert find_option_labels("ANaCl", "A") == []  # alone it is no label
     assert find_option_labels("An apple B. a pear", "A") == []  # an English word
     assert find_option_labels("A和B B. 丙", "A") == []  # two named things
@@ -759,7 +759,7 @@ def _bare_label_question(seed: int) -> tuple[list[TextLine], list[tuple[str, str
     import random
 
     rng = random.Random(seed)
-    words = ["NH4H2PO4", "c>b>a", "1/3", "14斛", "∀n∈N,n²>2^n", "{x|0<x≤1}", "ln(y-x+1)>0", "中位数", "3α-β=π/2"]
+    words = ["Na₂CO₃", "c>b>a", "1/3", "12个", "∀x∈R,x²≥0", "{x|0<x≤1}", "ln(x+1)>0", "平均数", "2α+β=π"]
     texts = rng.sample(words, 4)
     per_row = rng.choice((4, 2, 1))
     lines = [line("1. 下列说法正确的是（　）", LEFT, 100)]
@@ -779,10 +779,10 @@ def test_generated_bare_first_labels_become_option_a(seed):
 
 
 def test_a_bare_first_label_at_a_column_foot_and_b_atop_the_next():
-    lines = [line("1. 设命题p:∃n∈N,n²>2^n，则¬p为", LEFT, 1400), line("A∀n∈N,n²≤2^n", LEFT + 50, 1450),
-             line("B. ∃n∈N,n²≤2^n", 690, 120), line("C. ∀n∈N,n²>2^n", 690, 160), line("D. ∃n∈N,n²=2^n", 690, 200)]
+    lines = [line("1. 设命题p为真，则下列说法正确的是", LEFT, 1400), line("A∀x∈R,x²≥0", LEFT + 50, 1450),
+             line("B. ∃x∈R,x²<0", 690, 120), line("C. ∀x∈R,x>0", 690, 160), line("D. ∃x∈R,x=0", 690, 200)]
     [question] = extract_questions([PageLines(1, WIDTH, HEIGHT, lines)])
-    assert [o.label for o in question.options] == list("ABCD") and question.options[0].text == "∀n∈N,n²≤2^n"
+    assert [o.label for o in question.options] == list("ABCD") and question.options[0].text == "∀x∈R,x²≥0"
 
 
 def test_a_stem_line_opening_with_a_is_not_taken_for_a_bare_label():
@@ -793,10 +793,10 @@ def test_a_stem_line_opening_with_a_is_not_taken_for_a_bare_label():
 
 
 def test_inline_options_whose_opening_space_the_ocr_dropped():
-    # synth family inline_options: "…的個數爲(A)9 (B)8" / "(C)5 (D)4 (E)以上皆非" — (A) glued to the stem's last word
-    [first, second] = extract(["1. 則A中元素的個數爲(A)9 (B)8", "(C)5 (D)4 (E)以上皆非",
+    # synth family inline_options: "…之值爲(A)9 (B)8" / "(C)5 (D)4 (E)以上皆非" — (A) glued to the stem's last word
+    [first, second] = extract(["1. 則甲之值爲(A)9 (B)8", "(C)5 (D)4 (E)以上皆非",
                                "2. 已知a=2,b=3，則(A)b<a<c (B)a<b<c (C)b<c", "<a (D)c<a<b (E)以上皆非"])
-    assert first.stem == "則A中元素的個數爲" and [(o.label, o.text) for o in first.options] == [
+    assert first.stem == "則甲之值爲" and [(o.label, o.text) for o in first.options] == [
         ("A", "9"), ("B", "8"), ("C", "5"), ("D", "4"), ("E", "以上皆非")]
     assert [o.label for o in second.options] == list("ABCDE") and second.options[2].text == "b<c<a"
     # panels named in a stem, glued to 圖, stay stem text
@@ -804,8 +804,8 @@ def test_inline_options_whose_opening_space_the_ocr_dropped():
 
 
 def test_a_glued_first_option_wrapped_alone_at_a_lines_end():
-    [question] = extract(["1. 在點(1,ae)處的切線方程爲y=2x+b，則(A)a=e,b=-1", "(B)a=e,b=1 (C)a=1,b=1 (D)a=1,b=-1"])
-    assert question.stem == "在點(1,ae)處的切線方程爲y=2x+b，則"
+    [question] = extract(["1. 已知直線與曲線相切，則(A)a=e,b=-1", "(B)a=e,b=1 (C)a=1,b=1 (D)a=1,b=-1"])
+    assert question.stem == "已知直線與曲線相切，則"
     assert [(o.label, o.text) for o in question.options] == [
         ("A", "a=e,b=-1"), ("B", "a=e,b=1"), ("C", "a=1,b=1"), ("D", "a=1,b=-1")]
     [stem_names_a_panel] = extract(["1. 如圖(A)所示，求甲的長度", "2x+1"])

@@ -6,6 +6,12 @@ share of questions at CER ≤ 0.05 and, for families that print answers, the sha
     python benchmarks/layout_families.py --families gutter wide_titles --papers 2 --seeds 1001 1002 1003
     python benchmarks/layout_families.py --tuning               # the seeds rules may be tuned on
 
+The line-level families follow in a second table, scored the same way (no OCR: their line lists go straight
+to extraction, in milliseconds): the answer families of tests/answer_families.py (keys at the end, in the
+middle, by section, tables, teacher copies, brackets, answer sheets; held out 2000–2019, tuned 0–9 and
+1000–1019) and the inline (A)–(E) option sections of tests/test_extraction.py (held out 5000–5029, tuned
+0–39). `--no-line-level` leaves them out; `--tuning` reports their tuning seeds.
+
 Before/after a rule change on the same OCR reading: run once with `--ocr-cache DIR`, then again (from the other
 version of the code) with the same DIR.
 
@@ -172,14 +178,69 @@ def run(families: list[str], seeds: list[int], papers: int, out_dir: Path, engin
     return report
 
 
+def _answer_family_gt(paper) -> dict:
+    """A generated answer-family paper (tests/answer_families.py) as layout ground truth: each question's
+    printed text (stem without its leading score, options, the sub-questions of a free-response one) and, where the paper prints
+    it, its answer."""
+    import re
+
+    questions = []
+    for q in paper.questions:
+        stem = re.sub(r"^\s*[（(]\d+分[)）]", "", q.stem)  # the contract keeps a leading "（10分）" in `score`
+        text = "\n".join([f"{q.number}. {stem}", *(f"{l}. {o}" for l, o in zip("ABCD", q.options))]
+                         + (["(1) 写出变化的条件；", "(2) 说明理由。"] if q.kind == "free" else []))
+        questions.append({"qnum": q.number, "parts": [{"text": text}],
+                          "options": [{"label": l, "text": o} for l, o in zip("ABCD", q.options)],
+                          "answer": q.answer if paper.expect_answers else None, "_expected": q})
+    return {"questions": questions}
+
+
+def line_level_report(tuning: bool) -> tuple[dict[str, list[dict]], str]:
+    """Per line-level family, the counts of each generated paper (see the module's docstring)."""
+    from ocr_assets.extraction import extract_questions
+    from tests.answer_families import FAMILIES as ANSWER_FAMILIES
+    from tests.answer_families import HELD_OUT_SEEDS as ANSWER_HELD_OUT
+    from tests.answer_families import TUNED_SEEDS as ANSWER_TUNED
+    from tests.answer_families import answer_is_right
+    from tests.test_extraction import OPTION_HELD_OUT_SEEDS, OPTION_TUNING_SEEDS, extract, taiwan_choice_section
+
+    report: dict[str, list[dict]] = {}
+    answer_seeds = ANSWER_TUNED if tuning else ANSWER_HELD_OUT
+    for family in ANSWER_FAMILIES:
+        for seed in answer_seeds:
+            paper = family(seed)
+            found = extract_questions(paper.pages())
+            gt = _answer_family_gt(paper)
+            counts = score([q.to_dict() for q in found], gt)
+            if paper.expect_answers:  # the family's own rule: a key's worked answer may hold more than the letter
+                by_key = dict(zip(keyed([q.number for q in found]), found))
+                counts["answers_ok"] = sum(
+                    1 for key, truth in zip(keyed([str(q["qnum"]) for q in gt["questions"]]), gt["questions"])
+                    if key in by_key and answer_is_right(truth["_expected"], by_key[key].answer))
+            counts["paper"] = f"{family.__name__}_s{seed}"
+            report.setdefault(family.__name__, []).append(counts)
+    option_seeds = OPTION_TUNING_SEEDS if tuning else OPTION_HELD_OUT_SEEDS
+    for seed in option_seeds:
+        lines, expected = taiwan_choice_section(seed)
+        gt = {"questions": [{"qnum": int(want["number"]), "parts": [{"text": "\n".join(
+            [f"{want['number']}. {want['stem']}"] + [f"({l}){t}" for l, t in want["options"]])}],
+            "options": [{"label": l, "text": t} for l, t in want["options"]]} for want in expected]}
+        counts = score([q.to_dict() for q in extract(lines)], gt)
+        counts["paper"] = f"inline_option_section_s{seed}"
+        report.setdefault("inline_option_sections", []).append(counts)
+    seeds = (f"answers {answer_seeds[0]}–{answer_seeds[-1]}, options {option_seeds[0]}–{option_seeds[-1]}"
+             f" ({'tuning' if tuning else 'held out'})")
+    return report, seeds
+
+
 def print_table(report: dict[str, list[dict]]) -> None:
     columns = ("papers", "questions", "f1", "options", "cer_le_0_05", "answers")
-    print("family".ljust(18) + "".join(c.rjust(13) for c in columns))
+    print("family".ljust(24) + "".join(c.rjust(13) for c in columns))
     for family, counts in report.items():
         row = summary(counts)
-        print(family.ljust(18) + "".join(str(row[c] if row[c] is not None else "-").rjust(13) for c in columns))
+        print(family.ljust(24) + "".join(str(row[c] if row[c] is not None else "-").rjust(13) for c in columns))
     row = summary([c for counts in report.values() for c in counts])
-    print("OVERALL".ljust(18) + "".join(str(row[c] if row[c] is not None else "-").rjust(13) for c in columns))
+    print("OVERALL".ljust(24) + "".join(str(row[c] if row[c] is not None else "-").rjust(13) for c in columns))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", action="store_true", help="per paper: missing, extra and missed questions")
     parser.add_argument("--ocr-cache", type=Path, default=None,
                         help="keep/reuse each paper's OCR structures here (compare rule versions on one reading)")
+    parser.add_argument("--no-line-level", action="store_true",
+                        help="leave out the line-level answer and inline-option families")
+    parser.add_argument("--line-level-only", action="store_true", help="only the line-level families (no OCR)")
     args = parser.parse_args(argv)
+    if not args.no_line_level:
+        line_report, line_seeds = line_level_report(args.tuning)
+        print(f"line-level families (no OCR), seeds {line_seeds}, 1 paper or section per seed")
+        print_table(line_report)
+        if args.json:
+            args.json.with_suffix(".line_level.json").write_text(json.dumps(line_report, ensure_ascii=False, indent=1, default=str))
+        if args.line_level_only:
+            return 0
+        print()
     seeds = args.seeds or list(TUNING_SEEDS[:3] if args.tuning else HELD_OUT_SEEDS)
     with tempfile.TemporaryDirectory(prefix="layout-families-") as tmp:
         report = run(args.families, seeds, args.papers, args.out or Path(tmp), args.engine, args.details, args.ocr_cache)

@@ -113,6 +113,7 @@ def line_cer(ocr_lines, gt_lines: list[dict], pad: float = 6.0) -> tuple[int, in
 # ---- scoring a paper's questions against *.layout_questions.json ground truth -------------------
 
 OPTION_LINE = re.compile(r"(?:^|\s)[（(]?([A-H])[)）]?\s*[.．、]\s*")
+BARE_A_LINE = re.compile(r"^\s*A\s+(?=\S)")
 QUESTION_PREFIX = re.compile(r"^\s*\d{1,3}\s*[.．、]\s*")
 
 
@@ -124,8 +125,13 @@ def gt_options(text: str) -> list[tuple[str, str]]:
     several options per line allowed."""
     pairs = []
     first_sub = FIRST_SUB_QUESTION.search(text)
-    for line in text[: first_sub.start() if first_sub else len(text)].splitlines():
+    lines = text[: first_sub.start() if first_sub else len(text)].splitlines()
+    for line, following_line in zip(lines, lines[1:] + [""]):
         marks = list(OPTION_LINE.finditer(line))
+        bare = BARE_A_LINE.match(line)
+        if not marks and bare and [m.group(1) for m in OPTION_LINE.finditer(following_line)][:1] == ["B"]:
+            pairs = [("A", line[bare.end():])]  # "A NaCl" over "B. KNO3": A typed without its mark
+            continue
         if not marks or marks[0].start() > 1:
             if pairs:  # a wrapped option continues on the next line
                 pairs[-1] = (pairs[-1][0], pairs[-1][1] + line)

@@ -26,7 +26,7 @@ from ocr_assets.answers import (
     section_id,
     section_title,
 )
-from ocr_assets.options import find_option_labels
+from ocr_assets.options import bare_first_label, find_option_labels
 from ocr_assets.options import next_label as _next_label
 from ocr_assets.scripts import both_scripts, to_simplified
 from resources.engines.base import TextLine
@@ -640,6 +640,7 @@ def _continues_numbering(state: _State, number: int) -> bool:
 
 def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
     """Route one line's text (without its question number) into the draft."""
+    previous = draft.last_line
     draft.add_box(page, line)
     sub = parse_sub_question_start(text)
     if sub is not None and _opens_sub_question(draft, sub):
@@ -658,6 +659,8 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
         return
     if labels:
         before, open_option = text[: labels[0][0]], draft.last_option()
+        if labels[0][2] == "B" and not before.strip():
+            _take_bare_first_option(draft, previous, line)
         if before.strip() and open_option is not None and labels[0][2] != "A":
             open_option.pieces.append(before)  # "過濾分離(C)…": the end of the option wrapped from the row above
         else:
@@ -675,6 +678,37 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
         option.last_line = line
         return
     draft.container().pieces.append(text)
+
+
+# the last (A) of a line, glued to the stem's last word, with no other label after it: the first option,
+# whose (B) opens the next line
+GLUED_LAST_A = re.compile(r"(?<=[^\sA-Za-z0-9])([（(]\s*A\s*[)）])([^（()）]*)$")
+
+
+def _take_bare_first_option(draft: _Draft, previous: TextLine | None, line: TextLine) -> None:
+    """B. opens the options but A never came: the box just before it in the option row ("ANaCl" left of
+    "B.KNO3", or above it at the same indent) holds A typed without its mark, so that text is option A."""
+    stem = draft.container()
+    if (previous is None or draft.next_option != "A" or draft.last_option() is not None
+            or draft.has_sub_questions() or not stem.pieces):
+        return
+    height, rise = min(line.height, previous.height), (line.y0 + line.y1) / 2 - (previous.y0 + previous.y1) / 2
+    same_row = abs(rise) < 0.5 * height and previous.x0 < line.x0
+    row_above = line.y0 - previous.y1 < 1.5 * height and abs(previous.x0 - line.x0) < height and rise >= 0.5 * height
+    next_column = line.y1 < previous.y0  # A ends a column, B. opens the next (or the next page)
+    if not (same_row or row_above or next_column) or not previous.text.strip().endswith(stem.pieces[-1].strip()):
+        return
+    start = bare_first_label(stem.pieces[-1])
+    if start is not None and sum(1 for piece in stem.pieces if piece.strip()) >= 2:  # a question is never only its A
+        piece = stem.pieces.pop()
+        draft.parts.append(_Part("option", "A", [piece[start:]], x0=previous.x0, last_line=previous, printed=piece[:start]))
+        return
+    glued = GLUED_LAST_A.search(stem.pieces[-1])  # "…之值爲(A)-" over "40 (B)-20 (C)…": (A) wrapped alone
+    if glued is not None :
+        piece = stem.pieces.pop()
+        stem.pieces.append(piece[: glued.start()])
+        draft.parts.append(_Part("option", "A", [glued.group(2)], x0=previous.x0, last_line=previous,
+                                 printed=glued.group(1), mid_line=True))
 
 
 def _restarts_options(draft: _Draft, text: str, labels: list[tuple[int, int, str]]) -> bool:

@@ -13,6 +13,7 @@ import re
 import cv2
 import numpy as np
 
+from ocr_assets.options import bare_first_label
 from ocr_assets.reading_order import same_row
 from resources.engines.base import BBox, Block, TextLine, box_area, box_intersection, box_iou, boxes_overlap, median_height
 
@@ -214,7 +215,27 @@ def _continues_a_text_row(lines: list[TextLine]) -> tuple[set[int], set[int]]:
 
     after_start = {id(line) for line in lines if any(s is not line and s.x1 <= line.x0 and same_row(s, line) for s in starts)}
     beside_long = {id(line) for line in lines if any(other is not line and close_beside(line, other) for other in long_lines)}
-    return after_start, beside_long
+    return after_start, beside_long | _bare_first_options(lines) | _ends_a_paragraph(lines, long_lines)
+
+
+def _ends_a_paragraph(lines: list[TextLine], long_lines: list[TextLine]) -> set[int]:
+    """ids of short lines right under a long line at its indent: a paragraph's last line ("的值为（"
+    under a full line of the stem), however close to a drawing below it."""
+    out = set()
+    for line in lines:
+        height = max(line.height, 1.0)
+        if any(other is not line and 0 <= line.y0 - other.y1 + 0.3 * height < 0.9 * height
+               and abs(line.x0 - other.x0) < 0.5 * height and other.x1 > line.x1 for other in long_lines):
+            out.add(id(line))
+    return out
+
+
+def _bare_first_options(lines: list[TextLine]) -> set[int]:
+    """ids of lines that open an option row with A typed without its mark ("A 12个" left of "B. 15个"):
+    option text, however short and close to a drawing."""
+    options = [l for l in lines if OPTION_START.match(l.text.strip())]
+    return {id(line) for line in lines if bare_first_label(line.text) is not None
+            and any(o.x0 > line.x0 and same_row(o, line) for o in options)}
 
 
 def _mostly_within(line: TextLine, box: BBox, share: float = 0.7) -> bool:
@@ -234,9 +255,10 @@ def _stays_text(line: TextLine) -> bool:
 def split_figure_text(lines: list[TextLine], figures: list[BBox]) -> tuple[list[TextLine], list[TextLine]]:
     """(body lines, lines that belong to a figure)."""
     body, labels = [], []
+    option_a = _bare_first_options(lines) if figures else set()
     for line in lines:
         in_figure = any(_inside(line, box, margin=2) and _mostly_within(line, box) for box in figures)
-        (labels if in_figure and not _stays_text(line) else body).append(line)
+        (labels if in_figure and not _stays_text(line) and id(line) not in option_a else body).append(line)
     return body, labels
 
 

@@ -68,6 +68,8 @@ def host_of(piece: TextLine, lines: Sequence[TextLine], line_height: float) -> T
             continue
         if host.height > TALL_HOST * line_height:
             continue
+        if piece.x1 <= host.x0 + 0.25 * line_height and LABEL.match(host.text):
+            continue  # what stands before "B." ends the option before it ("A12" | "B. 16"), not a piece of B
         if _band_share(piece, host, line_height) < BAND_SHARE:
             continue
         gap = _x_gap(piece, host)

@@ -110,7 +110,7 @@ def uncovered_ink(image: np.ndarray, lines: Sequence[TextLine], blocks: Sequence
         (float(stats[i, 0]), float(stats[i, 1]), float(stats[i, 0] + widths[i]), float(stats[i, 1] + heights[i]))
         for i in np.flatnonzero(uncovered)
     ]
-    in_rows = [box for box in boxes if beside_a_line(box, lines, line_height)]
+    in_rows = along_rows([box for box in boxes if beside_a_line(box, lines, line_height)], boxes, line_height)
     return InkReport(
         text_ink_px=int(areas[text_size].sum()),
         uncovered_ink_px=int(areas[uncovered].sum()),
@@ -128,6 +128,30 @@ def beside_a_line(box: BBox, lines: Sequence[TextLine], line_height: float) -> b
             if max(0.0, line.x0 - box[2], box[0] - line.x1) <= ROW_REACH * line_height:
                 return True
     return False
+
+
+MAX_GROWN_COMPONENTS = 3000  # beyond this many uncovered components (a photo, a dense drawing) rows are not grown
+
+
+def along_rows(seeds: Sequence[BBox], boxes: Sequence[BBox], line_height: float) -> list[BBox]:
+    """The seeds (uncovered ink beside an OCR line) and the uncovered ink that continues them along their
+    row, one REGION_GAP at a time: the detector can miss a long run of a row (an equation and the words after it
+    between two lines it did find), whose middle stands far from either line's end."""
+    kept = list(seeds)
+    if len(boxes) > MAX_GROWN_COMPONENTS:
+        return kept
+    seen = set(kept)
+    rest = [box for box in boxes if box not in seen]
+    frontier = list(kept)
+    while frontier and rest:
+        near = [box for box in rest if any(
+            k[1] - 0.3 * line_height <= (box[1] + box[3]) / 2 <= k[3] + 0.3 * line_height
+            and max(0.0, k[0] - box[2], box[0] - k[2]) <= REGION_GAP * line_height for k in frontier)]
+        taken = set(near)
+        rest = [box for box in rest if box not in taken]
+        kept += near
+        frontier = near
+    return kept
 
 
 def _is_answer_box(labels: np.ndarray, stat: np.ndarray, label: int) -> bool:

@@ -18,8 +18,13 @@ OPTION_LABELS = "ABCDEFGH"
 OPTION_LABEL = re.compile(
     rf"[（(]\s*([{OPTION_LABELS}Ａ-Ｈ])\s*[)）]|([{OPTION_LABELS}{OPTION_LABELS.lower()}])\s*([.．、·•])"
 )
+GLUED_RUN = 2  # a first (A) glued to a word opens options only when (B) follows it in the line
 STRONG, WEAK = 2, 1  # how well a label is placed: after a space or a mark, or glued to a word
 CLOSING_MARKS = "）)？?：:。；;」』"  # what a stem ends with before its options run on in the same line
+# "A NaCl  B. KNO3": a first label typed without its mark (OCR drops the space: "ANaCl"); it
+# counts only where B. follows it. Not before an English word ("An apple", "As"), a word that joins two
+# named things ("A和B", "A与B", "A、B") or a mark; "Ac>b>a" is option A "c>b>a".
+BARE_FIRST_LABEL = re.compile(r"\s*(A)(?![a-z]+(?:\s|$)|[.．、·•)）和与及或,，])\s*(?=\S)")
 
 
 def next_label(label: str) -> str:
@@ -56,9 +61,10 @@ def _candidates(text: str) -> list[_Candidate]:
     return found
 
 
-def _strength(c: _Candidate, expected: str, first: bool) -> int | None:
+def _strength(c: _Candidate, expected: str, first: bool, glued_first: bool = False) -> int | None:
     """How well `c` serves as the label due (`expected`), as the first label of the line or a later one;
-    None where it cannot be one."""
+    None where it cannot be one. `glued_first`: a first (A) glued to a Chinese word may open the options
+    (only taken where a long run follows it, see find_option_labels)."""
     if not expected:
         return None
     # OCR loses a label now and then (an option that is a picture); at a line start one gap is safe
@@ -67,6 +73,8 @@ def _strength(c: _Candidate, expected: str, first: bool) -> int | None:
     if c.bracketed:
         glued = c.before.isalnum()  # "圖(A)" names a panel, "P(A)" / "f(B)" is a formula
         if first and expected == "A" and glued and not c.at_line_start:
+            if glued_first and not c.before.isascii():
+                return WEAK  # "…之值爲(A)3 (B)6 (C)8 (D)10": the space before (A) lost by the OCR
             return None  # options open after a space or a mark ("何者正確？(A)…"), never glued to a word
         return WEAK if glued else STRONG  # glued to the text of a wrapped option: "過濾分離(C)…"
     if c.names_things:
@@ -99,20 +107,51 @@ def find_option_labels(text: str, expected: str) -> list[tuple[int, int, str]]:
     candidates = _candidates(text)
 
     @lru_cache(maxsize=None)
-    def best(index: int, due: str, first: bool) -> tuple[tuple[int, int], tuple[int, ...]]:
+    def best(index: int, due: str, first: bool, glued_first: bool) -> tuple[tuple[int, int], tuple[int, ...]]:
         chosen: tuple[tuple[int, int], tuple[int, ...]] = ((0, 0), ())
         for j in range(index, len(candidates)):
-            strength = _strength(candidates[j], due, first)
+            strength = _strength(candidates[j], due, first, glued_first)
             if strength is None:
                 continue
-            (count, total), rest = best(j + 1, next_label(candidates[j].label), False)
+            (count, total), rest = best(j + 1, next_label(candidates[j].label), False, glued_first)
             score = (count + 1, total + strength)
             if score > chosen[0]:
                 chosen = (score, (j, *rest))
         return chosen
 
-    run = [candidates[j] for j in best(0, expected, True)[1]]
+    run = [candidates[j] for j in best(0, expected, True, False)[1]]
+    glued = [candidates[j] for j in best(0, expected, True, True)[1]]
+    if (len(glued) >= GLUED_RUN and len(glued) > len(run)
+            and not any(c.before.isalnum() and not c.before.isascii() for c in glued[1:])):
+        # (A)(B)… after a word, the later labels after a space or an option's own text ("爲(A)9 (B)8"), never
+        # glued to a Chinese word as a panel named in the stem is ("圖(A)與圖(B)"): options whose opening
+        # space the OCR dropped; wrapped, the run goes on in the next line
+        run = glued
+    if not run and expected == "A":
+        return _after_bare_first_label(text)
     if len(run) == 1 and not run[0].at_line_start and not run[0].bracketed and not _after_closing_mark(text, run[0]):
         if expected == "A" or (run[0].before.isascii() and run[0].before.isalnum()):
             return []  # one A. in mid-line is a word in a sentence ("NaC." a formula), not an option row
     return [(c.start, c.end, c.label) for c in run]
+
+
+def bare_first_label(text: str) -> int | None:
+    """Where the option text starts when `text` opens with a first label typed without its mark
+    ("A NaCl", read "ANaCl"); None otherwise. On its own it proves nothing: the caller needs
+    B. right after it (in the same line or the next box of the option row)."""
+    match = BARE_FIRST_LABEL.match(text)
+    return match.end() if match else None
+
+
+def _after_bare_first_label(text: str) -> list[tuple[int, int, str]]:
+    """"ANaCl B.KNO3 C. HCl D. KCl" in one line: a bare A, then a run of labels from B."""
+    start = bare_first_label(text)
+    if start is None:
+        return []
+    rest = find_option_labels(text[start:], "B")
+    if not rest or rest[0][2] != "B" or rest[0][0] == 0 or not text[start:start + rest[0][0]].strip():
+        return []
+    if not text[start + rest[0][0] - 1].isspace():
+        return []  # "AB." or "A甲B." glued: no evidence of a row of options
+    label_at = text.index("A")
+    return [(label_at, start, "A")] + [(s + start, e + start, label) for s, e, label in rest]

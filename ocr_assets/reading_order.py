@@ -402,6 +402,8 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
     two columns: the margin would measure the second as two columns wide)."""
     x_min = min(l.x0 for l in lines)
     left, right = _sides(lines, g0, g1, step)
+    if len(left) >= MIN_SIDE_LINES and 0 < len(right) < MIN_SIDE_LINES:
+        return _short_last_column(lines, left, right, g0, g1, step)
     if len(left) < MIN_SIDE_LINES or len(right) < MIN_SIDE_LINES:
         return False
     left_room, right_room = g0 - x_min, _right_edge(lines, page_width, step) - g1
@@ -414,6 +416,28 @@ def _separates_columns(lines: list[TextLine], g0: float, g1: float, step: float,
         return sum(1 for l in side if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text))
 
     return full_lines(left, left_room) >= full_needed and full_lines(right, right_room) >= full_needed
+
+
+def _short_last_column(lines: list[TextLine], left: list[TextLine], right: list[TextLine], g0: float, g1: float,
+                       step: float) -> bool:
+    """A last column that holds only the end of the text (a question's last rows at the top of the right
+    column, the rest of it white): the left side is a full column, the few lines right of the gap stand in
+    consecutive rows from the top of the left column's text, start at the gap and are no wider than the left
+    column, and no line crosses the gap below their top (in one column, the stems below would)."""
+    x_min = min(l.x0 for l in left)
+    room, height = g0 - x_min, median_height(lines)
+    full = [l for l in left if l.x1 - l.x0 >= 0.5 * room and not OPTION_START.match(l.text)]
+    if len(full) < 2 * MIN_FULL_LINES:
+        return False
+    top = min(l.y0 for l in right)
+    if top - min(l.y0 for l in left) > 1.5 * height or min(l.x0 for l in right) - g1 > 2 * height:
+        return False
+    if max(l.x1 for l in right) - g1 > (1 + COLUMN_WIDTH_SLACK) * room:
+        return False
+    rows = group_rows(right)
+    if any(below[0].y0 - max(l.y1 for l in above) > 1.5 * height for above, below in zip(rows, rows[1:])):
+        return False
+    return not any(l.x0 < g0 and l.x1 > g1 and _centre_y(l) > top for l in lines)
 
 
 def group_rows(lines: list[TextLine]) -> list[list[TextLine]]:
@@ -506,9 +530,12 @@ TITLE_MIN_CHARS = 4
 def running_titles(first_page: list[TextLine], height: int) -> list[str]:
     """The paper's title lines: text in the top band of its first page. Later pages often carry the
     title as a running header ("高三年级第一次质量检测·数学"), even when only one page does."""
+    # on a spread or a page whose columns start high the top band holds questions too: an option row
+    # ("A. 2 B. 3 C. 4 D. 6", digits ignored) or a question's first line is no title
     return [
         key for line in first_page
         if _centre_y(line) < REPEAT_BAND_SHARE * height and len(key := furniture_key(line.text)) >= TITLE_MIN_CHARS
+        and not OPTION_START.match(line.text) and not QUESTION_START.match(line.text)
     ]
 
 

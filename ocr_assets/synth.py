@@ -499,6 +499,7 @@ class PaperStyle:
     answers: str = "none"  # "key_end", "key_middle" (附加题/第Ⅱ卷 after it), "teacher" (after each question)
     answer_sheet: bool = False  # a last page of numbered empty answer boxes, which are not questions
     formula_runs: bool = False  # sub/superscripts drawn small and lowered/raised, single letters italic
+    bare_first_label: bool = False  # option A typed without its mark ("A NaCl  B. KNO3"), as in some docx papers
 
     @property
     def texts(self) -> PaperTexts:
@@ -567,6 +568,7 @@ FAMILIES = {
     "teacher_copy": "teacher's copy: 【答案】 and 【解析】 printed after each question",
     "answer_sheet": "a last page of numbered empty answer boxes (not questions)",
     "formulas": "stems with inline formulas: sub/superscripts small and lowered/raised, letters italic",
+    "bare_labels": "option A typed without its mark (A NaCl  B. KNO3), options 4, 2 or 1 to a row",
     "scan": "two columns scanned: grey paper, blur, noise, skew, JPEG",
     "mixed": "the original round robin over layouts, number forms and scans",
 }
@@ -614,6 +616,8 @@ def family_style(family: str, seed: int, index: int) -> PaperStyle:
         changes = dict(answer_sheet=True)
     elif family == "formulas":
         changes = dict(formula_runs=True)
+    elif family == "bare_labels":
+        changes = dict(bare_first_label=True)
     scan_kind = rng.choice(("noisy", "rotated_jpeg")) if family == "scan" else "clean"
     body_px = rng.randint(22, 24) if columns == 3 else rng.randint(25, 28)
     count = {1: 14, 2: 20, 3: 24}[columns] * (2 if layout == "a3_spread" else 1) + rng.randint(-2, 2)
@@ -989,7 +993,8 @@ def _draw_question(writer: _ExamWriter, qnum: int, item: ChoiceItem, rng: random
     if style.option_layout == "inline":
         return _draw_inline_question(writer, qnum, item)
     prefix = style.number_form.format(n=qnum)
-    options = [style.option_form.format(label=label) + text for label, text in zip(LABELS, item.options)]
+    options = [(f"{label} " if style.bare_first_label and label == "A" else style.option_form.format(label=label)) + text
+               for label, text in zip(LABELS, item.options)]
     indent = round(writer.measure(prefix, writer.font)) if style.hanging_indent else writer.indent
     column_width = min(right - left for left, right in writer.frames)
     placement = rng.choice(("beside", "below", "after")) if item.figure else None
@@ -1428,3 +1433,99 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Equation rows: the formula family that reproduces runs the detector misses at side 960
+# ---------------------------------------------------------------------------------------------------------
+SERIF_CANDIDATES = (
+    "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+)
+# (text, kind): "" plain serif, "_" subscript, "^=" a reaction condition stacked over the sign before it
+REACTIONS = (
+    (("2NaHCO", ""), ("3", "_"), ("=", ""), ("Δ", "^="), ("Na", ""), ("2", "_"), ("CO", ""), ("3", "_"), ("+H", ""), ("2", "_"),
+     ("O+CO", ""), ("2", "_"), ("↑", "")),
+    (("2H", ""), ("2", "_"), ("O", ""), ("2", "_"), ("=", ""), ("MnO₂", "^="), ("2H", ""), ("2", "_"), ("O+O", ""),
+     ("2", "_"), ("↑", "")),
+    (("CaCO", ""), ("3", "_"), ("=", ""), ("高温", "^="), ("CaO+CO", ""), ("2", "_"), ("↑", "")),
+    (("3Fe+2O", ""), ("2", "_"), ("=", ""), ("点燃", "^="), ("Fe", ""), ("3", "_"), ("O", ""), ("4", "_")),
+    (("2KMnO", ""), ("4", "_"), ("=", ""), ("Δ", "^="), ("K", ""), ("2", "_"), ("MnO", ""), ("4", "_"), ("+MnO", ""),
+     ("2", "_"), ("+O", ""), ("2", "_"), ("↑", "")),
+    (("Zn+H", ""), ("2", "_"), ("SO", ""), ("4", "_"), ("=ZnSO", ""), ("4", "_"), ("+H", ""), ("2", "_"), ("↑", "")),
+)
+EQUATION_LEADS = ("加热时发生的反应为", "实验室制取气体的反应为", "写出化学方程式：", "已知：")
+EQUATION_LINKS = ("，继续加热又发生", "，随后发生", "，再经过反应")
+EQUATION_TAILS = ("。试计算：", "。", "，该反应属于分解反应。")
+
+
+@dataclass
+class EquationRow:
+    text: str  # the row as read: Chinese and equations, subscripts as Unicode (₂), conditions left out
+    box: Box
+    formulas: list[tuple[str, Box]]  # each equation as read, and where it was drawn
+
+
+def equation_page(seed: int, dpi: int = 150) -> tuple[Image.Image, list[EquationRow]]:
+    """An A4 page of chemistry rows as a Word equation object sets them: Chinese at 10.5 pt, the equation
+    in a larger Times-like serif with thin strokes, subscripts small and lowered, a reaction condition
+    (Δ, 高温, MnO₂) stacked small over the sign — one or two equations per row, scanned at `dpi`."""
+    serif_path = next((p for p in SERIF_CANDIDATES if Path(p).is_file()), None)
+    if serif_path is None:
+        raise SynthDataError("no serif Latin font (Liberation/DejaVu Serif): apt-get install fonts-liberation")
+    rng = random.Random(f"equations:{seed}:{dpi}")
+    body = round(10.5 / 72 * dpi)
+    big = round(body * rng.uniform(1.15, 1.35))
+    cjk, cjk_small = find_cjk_font().load(body), find_cjk_font().load(round(body * 0.6))
+    serif, script = ImageFont.truetype(serif_path, big), ImageFont.truetype(serif_path, round(big * 0.62))
+    width, height = round(A4_MM[0] / MM_PER_INCH * dpi), round(A4_MM[1] / MM_PER_INCH * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    left, y, rows = round(0.75 * dpi), round(0.8 * dpi), []
+
+    def equation(x: float, reaction) -> tuple[float, str, Box]:
+        read, x0 = "", x
+        for text, kind in reaction:
+            if kind == "_":
+                draw.text((x, y + big * 0.42), text, font=script, fill=0)
+                x += draw.textlength(text, font=script)
+                read += text.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+            elif kind == "^=":
+                font = cjk_small if not text.isascii() else script
+                sign = draw.textlength("=", font=serif)
+                w = draw.textlength(text, font=font)
+                draw.text((x - sign / 2 - w / 2, y - big * 0.45), text, font=font, fill=0)
+            else:
+                draw.text((x, y), text, font=serif, fill=0)
+                x += draw.textlength(text, font=serif)
+                read += text
+        return x, read, (x0, y - big * 0.45, x, y + big * 1.2)
+
+    def measure(parts) -> float:
+        return sum(draw.textlength(part, font=cjk) if isinstance(part, str) else sum(
+            draw.textlength(text, font=script if kind == "_" else serif) for text, kind in part if kind != "^=")
+            for part in parts)
+
+    while y < height - dpi:
+        x, text, formulas = left, "", []
+        parts = [rng.choice(EQUATION_LEADS), rng.choice(REACTIONS)]
+        if rng.random() < 0.5:
+            parts += [rng.choice(EQUATION_LINKS), rng.choice(REACTIONS)]
+        parts.append(rng.choice(EQUATION_TAILS))
+        if left + measure(parts) > width - left:
+            parts = parts[:2] + parts[-1:]  # one equation where two do not fit
+        for part in parts:
+            if isinstance(part, str):
+                draw.text((x, y + (big - body) * 0.6), part, font=cjk, fill=0)
+                x += draw.textlength(part, font=cjk)
+                text += part
+            else:
+                x, read, box = equation(x, part)
+                formulas.append((read, box))
+                text += read
+        if x > width - left:
+            break
+        rows.append(EquationRow(text, (left, y - big * 0.45, x, y + big * 1.2), formulas))
+        y += round(big * rng.uniform(2.0, 2.6))
+    return image, rows

@@ -140,3 +140,11 @@ def test_markdown_ground_truth_with_latex_is_read_as_printed_questions(tmp_path)
     (tmp_path / "pages" / "p03_page.png").write_bytes(b"")
     found = list(_ground_truths(tmp_path / "gt"))
     assert [(f.name, paper.name) for f, _, paper in found] == [("p03_page.gt.md", "p03_page.png")]
+
+
+def test_ground_truth_option_a_typed_without_its_mark():
+    from ocr_assets.evaluation import gt_options
+
+    assert gt_options("下列属于盐的是\nA NaCl\nB. KNO3\nC. HCl\nD. NaOH") == [
+        ("A", "NaCl"), ("B", "KNO3"), ("C", "HCl"), ("D", "NaOH")]
+    assert gt_options("A student wrote\nthis") == []

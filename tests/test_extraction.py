@@ -206,8 +206,9 @@ def test_an_option_label_the_ocr_lost_is_skipped_at_a_line_start():
     pictures, glued = extract(["1. 应选用的图标是", "A.", "B.", "D.", "2. 下列属于盐的是", "ANaCl", "B. KNO3"])
     # picture options: the unread "C." is still listed (its picture is among the question's figures)
     assert [(o.label, o.text) for o in pictures.options] == [("A", ""), ("B", ""), ("C", ""), ("D", "")]
-    assert [(o.label, o.text) for o in glued.options] == [("B", "KNO3")]  # "A" without its dot stays text
-    assert glued.stem == "下列属于盐的是ANaCl"
+    # "A" without its dot over "B." at the same indent: option A typed without its mark (see below)
+    assert [(o.label, o.text) for o in glued.options] == [("A", "NaCl"), ("B", "KNO3")]
+    assert glued.stem == "下列属于盐的是"
 
 
 def test_an_unread_label_after_a_wide_gap_is_recovered_only_when_the_letter_is_missing():
@@ -738,3 +739,74 @@ def test_each_blank_scores_what_the_section_says_each_blank_is_worth():
     # a solving question has no per-blank score unless its section says so; a choice scores as a choice
     assert [q.score for q in questions] == [2.0, 1.0, 6.0, None, 3.0, None]
     assert questions[4].type == "free_response"
+
+
+# ---- option A typed without its mark ("A NaCl  B. KNO3"; synth family bare_labels) ----------------
+
+
+def test_a_bare_first_label_opens_a_row_only_before_b():
+    assert [label for _, _, label in find_option_labels("ANa₂CO₃ B.KNO3 C. HCl D. KCl", "A")] == list("ABCD")
+    assert find_option_labels("A NaCl  B. KNO3", "A")[0] == (0, 2, "A")
+    assert find_option_labels("ANaCl", "A") == []  # alone it is no label
+    assert find_option_labels("An apple B. a pear", "A") == []  # an English word
+    assert find_option_labels("A和B B. 丙", "A") == []  # two named things
+    assert find_option_labels("AB.甲", "A") == []  # glued to B.: no row of options
+
+
+def _bare_label_question(seed: int) -> tuple[list[TextLine], list[tuple[str, str]]]:
+    """A stem, then four options with A typed bare, 4, 2 or 1 to a row as separate OCR boxes (the space
+    after the bare A read or lost); option texts as formulas, words or numbers."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["Na₂CO₃", "c>b>a", "1/3", "12个", "∀x∈R,x²≥0", "{x|0<x≤1}", "ln(x+1)>0", "平均数", "2α+β=π"]
+    texts = rng.sample(words, 4)
+    per_row = rng.choice((4, 2, 1))
+    lines = [line("1. 下列说法正确的是（　）", LEFT, 100)]
+    for index, (label, text) in enumerate(zip("ABCD", texts)):
+        printed = (label + rng.choice(("", " ")) if label == "A" else label + rng.choice((".", "．", ". "))) + text
+        x0 = LEFT + 50 + (index % per_row) * (900 // per_row) + rng.randint(-3, 3)
+        lines.append(line(printed, x0, 150 + ROW * (index // per_row) + rng.randint(-4, 4), x0 + 20 * len(printed)))
+    return lines, list(zip("ABCD", texts))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_generated_bare_first_labels_become_option_a(seed):
+    lines, expected = _bare_label_question(seed)
+    [question] = extract_questions([PageLines(1, WIDTH, HEIGHT, reading_order(lines, WIDTH, HEIGHT))])
+    assert [(o.label, o.text) for o in question.options] == expected
+    assert question.stem == "下列说法正确的是（　）"
+
+
+def test_a_bare_first_label_at_a_column_foot_and_b_atop_the_next():
+    lines = [line("1. 设命题p为真，则下列说法正确的是", LEFT, 1400), line("A∀x∈R,x²≥0", LEFT + 50, 1450),
+             line("B. ∃x∈R,x²<0", 690, 120), line("C. ∀x∈R,x>0", 690, 160), line("D. ∃x∈R,x=0", 690, 200)]
+    [question] = extract_questions([PageLines(1, WIDTH, HEIGHT, lines)])
+    assert [o.label for o in question.options] == list("ABCD") and question.options[0].text == "∀x∈R,x²≥0"
+
+
+def test_a_stem_line_opening_with_a_is_not_taken_for_a_bare_label():
+    # an English stem line over B. (its option A lost by the OCR) stays stem; so does a stem that is one line
+    [english, alone] = extract(["1. Which is right?", "An apple is red", "B. a pear", "2. ANaCl", "B. KNO3"])
+    assert english.stem == "Which is right?An apple is red" and [o.label for o in english.options] == ["B"]
+    assert alone.stem == "ANaCl" and [o.label for o in alone.options] == ["B"]
+
+
+def test_inline_options_whose_opening_space_the_ocr_dropped():
+    # synth family inline_options: "…之值爲(A)9 (B)8" / "(C)5 (D)4 (E)以上皆非" — (A) glued to the stem's last word
+    [first, second] = extract(["1. 則甲之值爲(A)9 (B)8", "(C)5 (D)4 (E)以上皆非",
+                               "2. 已知a=2,b=3，則(A)b<a<c (B)a<b<c (C)b<c", "<a (D)c<a<b (E)以上皆非"])
+    assert first.stem == "則甲之值爲" and [(o.label, o.text) for o in first.options] == [
+        ("A", "9"), ("B", "8"), ("C", "5"), ("D", "4"), ("E", "以上皆非")]
+    assert [o.label for o in second.options] == list("ABCDE") and second.options[2].text == "b<c<a"
+    # panels named in a stem, glued to 圖, stay stem text
+    assert find_option_labels("圖(A)與圖(B)何者正確", "A") == [] and find_option_labels("圖(A)中的物質", "A") == []
+
+
+def test_a_glued_first_option_wrapped_alone_at_a_lines_end():
+    [question] = extract(["1. 已知直線與曲線相切，則(A)a=e,b=-1", "(B)a=e,b=1 (C)a=1,b=1 (D)a=1,b=-1"])
+    assert question.stem == "已知直線與曲線相切，則"
+    assert [(o.label, o.text) for o in question.options] == [
+        ("A", "a=e,b=-1"), ("B", "a=e,b=1"), ("C", "a=1,b=1"), ("D", "a=1,b=-1")]
+    [stem_names_a_panel] = extract(["1. 如圖(A)所示，求甲的長度", "2x+1"])
+    assert stem_names_a_panel.options == []

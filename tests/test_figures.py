@@ -225,3 +225,31 @@ def test_a_diagram_of_the_printed_answer_goes_to_no_question():
                    [[(r.page, r.bbox) for r in q.solution_regions] for q in (q4, q5)])
     assert [f["bbox"] for f in questions[0]["figures"]] == [list(stem_figure)]
     assert questions[1]["figures"] == []
+
+
+def test_option_a_typed_without_its_mark_under_a_drawing_stays_text():
+    gray = np.full((700, 1240), 255, np.uint8)
+    cv2.rectangle(gray, (160, 300), (540, 560), 0, 3)  # a drawing between the stem and the options
+    cv2.line(gray, (160, 300), (540, 560), 0, 3)
+    lines = [TextLine("9. 图中小球的个数约为（　）", (113, 240, 560, 275), 0.99),
+             TextLine("A 12个", (153, 566, 256, 600), 0.99), TextLine("B.15个", (369, 568, 476, 600), 0.99),
+             TextLine("C.18个", (153, 608, 264, 640), 0.99), TextLine("D.21个", (367, 608, 480, 640), 0.99)]
+    figures = find_figures(gray, lines, [], 1240, 700)
+    body, labels = split_figure_text(lines, figures)
+    assert [l.text for l in body] == [l.text for l in lines] and not labels
+    # and inside a figure box that already covers it (a layout block down to the options)
+    body, labels = split_figure_text(lines, [(144, 290, 565, 602)])
+    assert "A 12个" in [l.text for l in body]
+
+
+def test_a_paragraphs_short_last_line_over_a_drawing_stays_text():
+    # "的值为（" ends the stem right above its drawing: short, but under a long line at its indent
+    gray = np.full((700, 1240), 255, np.uint8)
+    cv2.rectangle(gray, (660, 395), (1015, 610), 0, 3)
+    cv2.line(gray, (660, 395), (1015, 610), 0, 3)
+    lines = [TextLine("40. 如图，方格纸上每个小方格的边长为1，", (638, 277, 1098, 319), 0.99),
+             TextLine("图中的粗线围成一个多边形，求该多边形面", (641, 319, 1098, 353), 0.99),
+             TextLine("积的值为（", (641, 355, 855, 391), 0.99)]
+    figures = find_figures(gray, lines, [Block("figure", (659, 392, 1018, 613), 0.9)], 1240, 700)
+    body, labels = split_figure_text(lines, figures)
+    assert body == lines and not labels and all(f[1] > 391 for f in figures)

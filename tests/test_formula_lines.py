@@ -106,3 +106,9 @@ def test_a_piece_next_to_a_table_or_an_option_row_stays_apart():
                for i, (label, n) in enumerate(zip("ABCD", "2345"))]
     lines = [table, under, *options]
     assert sorted(l.text for l in join_formula_pieces(lines)) == sorted(l.text for l in lines)
+
+
+def test_a_piece_before_an_option_label_is_not_part_of_that_option():
+    # "A12" (option A typed without its mark) stands just left of "B. 16 C. 20 D. 24" on the option row
+    lines = [TextLine("A12", (692, 161, 777, 194), 0.9), TextLine("B. 16 C. 20 D. 24", (792, 163, 1094, 194), 0.9)]
+    assert [l.text for l in join_formula_pieces(lines)] == ["A12", "B. 16 C. 20 D. 24"]

@@ -124,3 +124,25 @@ def test_a_label_in_a_drawing_away_from_the_rows_is_measured_but_not_re_read():
     ImageDraw.Draw(image).text((900, 1400), "T7", font=find_cjk_font().load(26), fill="black")  # no block says figure
     report = uncovered_ink(np.asarray(image), row_lines(page))
     assert report.uncovered_components > 0 and report.regions == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_long_run_missed_between_two_found_pieces_of_a_row_is_re_read_whole(seed):
+    # the detector found only each row's first and last few characters: the middle of the row stands far
+    # from both (more than ROW_REACH line heights), yet it continues them along the row
+    page = render_formula_page(seed)
+    lines, middles = [], []
+    for text, (x0, y0, x1, y1) in page.rows:
+        if x1 - x0 < 400:
+            lines.append(TextLine(text, (x0 - 2, y0 - 2, x1 + 2, y1 + 2), 0.99))
+            continue
+        lines += [TextLine("head", (x0 - 2, y0 - 2, x0 + 80, y1 + 2), 0.99),
+                  TextLine("tail", (x1 - 80, y0 - 2, x1 + 2, y1 + 2), 0.99)]
+        middles.append((x0 + 80, y0, x1 - 80, y1))
+    assert middles
+    report = uncovered_ink(np.asarray(page.image), lines)
+    for x0, y0, x1, y1 in middles:
+        on_row = [r for r in report.regions if r[1] < y1 and r[3] > y0]
+        assert on_row and min(r[0] for r in on_row) <= x0 + 30 and max(r[2] for r in on_row) >= x1 - 30
+        covered = sum(max(0.0, min(r[2], x1) - max(r[0], x0)) for r in on_row)
+        assert covered >= 0.8 * (x1 - x0)  # the middle too, not only the ink beside the two pieces

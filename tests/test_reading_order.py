@@ -252,3 +252,31 @@ def test_a_number_at_the_end_of_a_left_line_stays_where_the_numbering_does_not_a
     ordered = [line("5. 已知", 626, 300, 1000), line("则 x = 2", 157, 692, 607), line("6. 下列函数", 626, 692, 1085),
                line("共 3", 157, 859, 607), line("．已知", 626, 859, 1030)]
     assert texts(restore_split_numbers(ordered)) == texts(ordered)
+
+
+def test_a_last_column_holding_only_the_end_of_a_question_is_a_column():
+    # the left column full; the right one holds only the last question's last rows, at the top
+    left = [line(("13. " if row == 0 else "") + "左栏文字" * 4 + f"{row:02d}", 114, 120 + 40 * row, 585) for row in range(30)]
+    right = [line("为（　）", 638, 120, 769), line("A12", 692, 160, 777), line("B. 16 C. 20 D. 24", 792, 162, 1094)]
+    ordered = texts(reading_order(left + right, WIDTH, HEIGHT))
+    assert ordered == texts(left) + texts(right)
+
+
+def test_a_few_short_lines_right_of_a_one_column_stem_are_not_a_column():
+    # one column: stems run across the whole width below the short right-hand lines
+    lines = [line("1. 下列说法正确的是", 114, 120, 585), line("（　）", 638, 120, 769)]
+    lines += [line("甲乙丙丁" * 10 + f"{row:02d}", 114, 160 + 40 * row, 1100) for row in range(12)]
+    assert texts(reading_order(lines, WIDTH, HEIGHT)) == texts(lines)
+
+
+def test_an_option_row_in_the_first_pages_top_band_is_no_title():
+    # an A3 spread's columns start high: page 1's top band holds "A. 2 B. 3 C. 4 D. 6"; page 2's "A. 3 B. 6 …"
+    # at its foot (digits ignored, the same key) is an option row, not the title repeated as a header
+    from ocr_assets.reading_order import is_running_header, running_titles
+
+    first = [line("高三年级期末联考", 450, 60, 800), line("A. 2 B. 3 C. 4 D. 6", 1930, 196, 2328),
+             line("12. 已知集合A={1,2,3}", 1930, 120, 2328)]
+    titles = running_titles(first, 1754)
+    assert titles == [running_titles([first[0]], 1754)[0]]
+    assert not is_running_header(line("A. 3 B. 6 C. 8 D. 10", 165, 1537, 571), 1754, set(), titles)
+    assert is_running_header(line("高三年级期末联考·数学", 450, 40, 850), 1754, set(), titles)

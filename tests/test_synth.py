@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -275,3 +276,19 @@ def test_a_narrow_gutter_page_is_read_column_by_column_by_the_real_engine(tmp_pa
     assert len(wanted) >= 8 and all(number in found for number in wanted), (wanted, list(found))
     with_options = [n for n in wanted if [o["label"] for o in found[n]["options"]] == ["A", "B", "C", "D"]]
     assert len(with_options) >= len(wanted) - 1
+
+
+def test_equation_pages_draw_their_rows_and_formulas_inside_the_page():
+    from ocr_assets.synth import SERIF_CANDIDATES, equation_page
+
+    if not any(Path(p).is_file() for p in SERIF_CANDIDATES):
+        pytest.skip("no serif Latin font (fonts-liberation)")
+    image, rows = equation_page(3, dpi=150)
+    assert len(rows) >= 5
+    ink = np.asarray(image) < 128
+    for row in rows:
+        assert row.formulas and all(read in row.text for read, _ in row.formulas)
+        for _, (x0, y0, x1, y1) in row.formulas:
+            assert 0 <= x0 < x1 <= image.width and ink[int(y0):int(y1), int(x0):int(x1)].any()
+    assert any("₂" in row.text for row in rows)  # subscripts read as Unicode, the stacked conditions left out
+    assert not any("Δ" in row.text or "点燃" in row.text for row in rows)

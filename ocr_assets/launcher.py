@@ -117,13 +117,29 @@ def worker_command(settings: Settings, index: int) -> list[str]:
             "--prefetch-multiplier", "1", "--loglevel", "INFO"]
 
 
+def stop_with_parent(sig: int = signal.SIGTERM) -> None:
+    """In a child before exec (Linux): receive `sig` when the process that started it dies, even by
+    SIGKILL, so a killed launcher leaves no UI, daemon or worker behind holding the port and the
+    engines (elsewhere a no-op: the clean stop still works, only a hard kill leaves orphans)."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _default_signals() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
+    stop_with_parent()
 
 
 def spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen:
-    """A child in its own session (its group can be signalled as one) with default signal handling."""
+    """A child in its own session (its group can be signalled as one) with default signal handling,
+    stopped (SIGTERM) if the launcher dies without stopping it. Called from the main thread only: the
+    parent-death signal follows the thread that forked the child."""
     return subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True, preexec_fn=_default_signals)
 
 

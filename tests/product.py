@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psutil
 
+from ocr_assets.launcher import stop_with_parent
 from tests.conftest import REPO
 
 
@@ -45,6 +46,7 @@ def wait_until(condition, timeout: float, what: str, poll: float = 0.2):
 def _default_sigterm_ignored_sigint() -> None:
     # what bash gives an `&` job of a non-interactive script: SIGINT ignored
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_with_parent()  # a killed test run stops the product it started (no UI left on a port)
 
 
 def start_product(data_dir: Path, port: int, log: Path, **env: str) -> subprocess.Popen:

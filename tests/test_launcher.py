@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import signal
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -121,6 +122,29 @@ def test_make_run_data_on_the_command_line_wins_over_an_exported_data_dir(tmp_pa
     exported = printed()  # no DATA: the exported folder is the data folder, for the drop folder too
     assert exported["DATA"] == exported["EXAMPAPER_DATA_DIR"] == str(tmp_path / "exported")
     assert exported["DAGSTER_HOME"] == str(tmp_path / "h")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's prctl")
+def test_a_child_the_launcher_spawned_stops_when_the_launcher_is_killed(tmp_path):
+    import os
+    import subprocess
+
+    # a stand-in launcher: spawns a long child with the launcher's spawn(), prints its pid, then waits
+    script = ("import sys, time; from ocr_assets.launcher import spawn; "
+              "child = spawn([sys.executable, '-c', 'import time; time.sleep(120)'], {}); "
+              "print(child.pid, flush=True); time.sleep(120)")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1],
+                              stdout=subprocess.PIPE, text=True, env={**os.environ})
+    child = psutil.Process(int(parent.stdout.readline()))
+    try:
+        assert child.is_running()
+        parent.kill()  # no clean stop: SIGKILL
+        parent.wait()
+        gone, _ = psutil.wait_procs([child], timeout=10)
+        assert gone, "the child outlived its killed launcher"
+    finally:
+        if child.is_running():
+            child.kill()
 
 
 @pytest.mark.parametrize("host", ["box", "gpu-07.lab", "h"])

@@ -1,5 +1,8 @@
 """The drop-folder sensor: a paper that has stopped changing gets a partition and a run.
 
+A paper is read once its files have not changed for EXAMPAPER_SETTLE_SECONDS (10 s: slow copies over a
+network share), or for 2 s when it is one file that already ends as its format ends (`%%EOF`, IEND …).
+
 The cursor remembers, per paper, the cheap signature (sizes, mtimes) and the content hash of
 what was last requested, so a restart neither skips nor repeats papers, a touched-but-same
 paper is not run again, and a paper whose bytes changed is. A file that is refused (its run
@@ -20,6 +23,14 @@ from ocr_assets.partitions import papers_partitions
 from resources.drop_folder import DropFolder, DroppedPaper
 
 SETTLE_SECONDS = float(os.environ.get("EXAMPAPER_SETTLE_SECONDS", "10"))
+# a single file that already ends as its format ends (DroppedPaper.complete) waits only this long
+COMPLETE_SETTLE_SECONDS = 2.0
+
+
+def settle_for(paper: DroppedPaper, settle_seconds: float) -> float:
+    """How long a paper's files must stay unchanged before it is read: the full settle, or a short one
+    for a file whose end is already written (never longer than the full one)."""
+    return min(settle_seconds, COMPLETE_SETTLE_SECONDS) if paper.complete else settle_seconds
 
 
 @dataclass
@@ -37,7 +48,7 @@ def plan_runs(
 ) -> Plan:
     plan = Plan(cursor={k: dict(v) for k, v in cursor.items()})
     for paper in papers:
-        if now - paper.newest_mtime < settle_seconds:
+        if now - paper.newest_mtime < settle_for(paper, settle_seconds):
             plan.waiting.append(paper.key)
             continue
         seen = plan.cursor.get(paper.key, {})

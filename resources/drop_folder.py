@@ -25,6 +25,7 @@ class DroppedPaper:
     kind: str = "pdf"  # paper_kind, "outside" for a link leaving the drop folder, "unreadable"
     problem: str | None = None  # why it is refused without reading it (unsupported type, link outside)
     reason: str | None = None  # BadPaper reason code of `problem`
+    complete: bool = False  # a single file whose last bytes are its format's end (looks_complete)
 
     def content_hash(self) -> str:
         """Exact: a hash of the bytes of every file, in page order. An entry refused for what it is
@@ -39,6 +40,39 @@ class DroppedPaper:
                 for chunk in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(chunk)
         return digest.hexdigest()
+
+
+# how each format ends when the whole file is there (a copy in progress stops anywhere before it)
+_TAIL_BYTES = 1024
+_JPEG_END = b"\xff\xd9"
+_PNG_END = b"IEND\xaeB`\x82"
+_ZIP_END = b"PK\x05\x06"  # end of central directory record: .docx and .odt are zips; .doc and .rtf are not checked
+
+
+def looks_complete(path: Path, kind: str) -> bool:
+    """Whether a single dropped file ends as a whole file of its kind ends: a PDF's `%%EOF`, a PNG's IEND
+    chunk, a JPEG's end-of-image marker (a few trailing bytes allowed), a .docx's zip directory. Such a
+    file needs only a short settle (the sensor), not the full wait for slow writers. Never raises."""
+    if kind not in ("pdf", "image", "word"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - _TAIL_BYTES))
+            tail = handle.read()
+    except OSError:
+        return False
+    suffix = path.suffix.lower()
+    if kind == "pdf":
+        return b"%%EOF" in tail[-64:]
+    if kind == "word":
+        return suffix in (".docx", ".odt") and _ZIP_END in tail
+    if suffix == ".png":
+        return tail.endswith(_PNG_END)
+    if suffix in (".jpg", ".jpeg"):
+        return _JPEG_END in tail[-16:]
+    return False  # TIFF, BMP, WebP: no end marker to trust
 
 
 def _stat(path: Path) -> os.stat_result:
@@ -107,7 +141,9 @@ class DropFolder(dg.ConfigurableResource):
             ).hexdigest()
             key = _unique_key(entry, keys)
             keys.add(key)
-            found.append(DroppedPaper(key, entry, signature, newest, kind, problem, reason))
+            # a folder can still be growing page by page (a scanner): it always gets the full settle
+            complete = problem is None and kind != "folder" and looks_complete(entry, kind)
+            found.append(DroppedPaper(key, entry, signature, newest, kind, problem, reason, complete))
         return sorted(found, key=lambda p: p.path.name)
 
     def settled(self, settle_seconds: float, now: float | None = None) -> list[DroppedPaper]:

@@ -126,3 +126,68 @@ def test_chinese_names_are_their_own_keys_and_keys_never_collide(tmp_path, insta
     assert len(set(keys)) == len(names)
     assert {"2023年 重庆 化学", "2023年 重庆 化学 (答案)", "a_b"} <= set(keys)
     assert set(instance.get_dynamic_partitions("papers")) == set(keys)  # Dagster took every one
+
+
+def _image_bytes(fmt: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, whole", [
+    ("paper.pdf", lambda: SAMPLE_PDF.read_bytes()),
+    ("page.png", lambda: _image_bytes("PNG")),
+    ("photo.jpg", lambda: _image_bytes("JPEG")),
+])
+def test_a_whole_file_looks_complete_and_the_same_file_cut_anywhere_does_not(tmp_path, name, whole):
+    from ocr_assets.pages import paper_kind
+    from resources.drop_folder import looks_complete
+
+    data = whole()
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert looks_complete(path, paper_kind(path))
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 40, len(data) - 3):  # a copy stopped part way
+        path.write_bytes(data[:cut])
+        assert not looks_complete(path, paper_kind(path)), cut
+
+
+def test_a_docx_is_complete_once_its_zip_directory_is_written_and_a_tiff_or_folder_never_is(tmp_path):
+    import zipfile
+
+    from resources.drop_folder import looks_complete
+
+    docx = tmp_path / "paper.docx"
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>" * 200)
+    assert looks_complete(docx, "word")
+    docx.write_bytes(docx.read_bytes()[:-30])
+    assert not looks_complete(docx, "word")
+    (tmp_path / "scan.tif").write_bytes(b"II*\x00" + b"\x00" * 100)
+    assert not looks_complete(tmp_path / "scan.tif", "image")  # no end marker to trust
+    spread = tmp_path / "spread"
+    spread.mkdir()
+    (spread / "p1.png").write_bytes(_image_bytes("PNG"))
+    assert [p.complete for p in DropFolder(path=str(tmp_path)).papers() if p.key == "spread"] == [False]
+
+
+def test_a_complete_file_is_read_after_the_short_settle_a_cut_one_waits_the_full_settle(tmp_path):
+    from ocr_assets.sensors import COMPLETE_SETTLE_SECONDS
+
+    data = SAMPLE_PDF.read_bytes()
+    (tmp_path / "whole.pdf").write_bytes(data)
+    (tmp_path / "copying.pdf").write_bytes(data[: len(data) // 2])
+    now = time.time()
+    for name in ("whole.pdf", "copying.pdf"):
+        age(tmp_path / name, now - (COMPLETE_SETTLE_SECONDS + 1))
+    papers = DropFolder(path=str(tmp_path)).papers()
+    plan = plan_runs(papers, {}, set(), 10, now)
+    assert [r.partition_key for r in plan.run_requests] == ["whole"] and plan.waiting == ["copying"]
+    assert plan_runs(papers, {}, set(), 10, now + 10).waiting == []  # the cut one after the full settle
+    # a file written a moment ago waits even when complete; the full settle is never exceeded
+    assert plan_runs(papers, {}, set(), 10, now - COMPLETE_SETTLE_SECONDS).waiting == ["copying", "whole"]
+    assert plan_runs(papers, {}, set(), 0.5, now - COMPLETE_SETTLE_SECONDS + 0.6).waiting == []

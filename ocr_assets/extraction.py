@@ -26,7 +26,7 @@ from ocr_assets.answers import (
     section_id,
     section_title,
 )
-from ocr_assets.options import bare_first_label, find_option_labels
+from ocr_assets.options import bare_first_label, find_option_labels, wrapped_option_run
 from ocr_assets.options import next_label as _next_label
 from ocr_assets.scripts import both_scripts, to_simplified
 from resources.engines.base import TextLine
@@ -649,6 +649,8 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
         draft.parts.append(_Part("sub", display, [rest], style=style))
         return
     labels = find_option_labels(text, draft.next_option)
+    if not labels or labels[0][2] != "A":
+        labels = _take_wrapped_option_run(draft, previous, text) or labels
     if _restarts_options(draft, text, labels):
         _fold_options_into_stem(draft)
         labels = find_option_labels(text, "A")
@@ -680,11 +682,6 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
     draft.container().pieces.append(text)
 
 
-# the last (A) of a line, glued to the stem's last word, with no other label after it: the first option,
-# whose (B) opens the next line
-GLUED_LAST_A = re.compile(r"(?<=[^\sA-Za-z0-9])([（(]\s*A\s*[)）])([^（()）]*)$")
-
-
 def _take_bare_first_option(draft: _Draft, previous: TextLine | None, line: TextLine) -> None:
     """B. opens the options but A never came: the box just before it in the option row ("ANaCl" left of
     "B.KNO3", or above it at the same indent) holds A typed without its mark, so that text is option A."""
@@ -702,13 +699,37 @@ def _take_bare_first_option(draft: _Draft, previous: TextLine | None, line: Text
     if start is not None and sum(1 for piece in stem.pieces if piece.strip()) >= 2:  # a question is never only its A
         piece = stem.pieces.pop()
         draft.parts.append(_Part("option", "A", [piece[start:]], x0=previous.x0, last_line=previous, printed=piece[:start]))
-        return
-    glued = GLUED_LAST_A.search(stem.pieces[-1])  # "…之值爲(A)-" over "40 (B)-20 (C)…": (A) wrapped alone
-    if glued is not None :
-        piece = stem.pieces.pop()
-        stem.pieces.append(piece[: glued.start()])
-        draft.parts.append(_Part("option", "A", [glued.group(2)], x0=previous.x0, last_line=previous,
-                                 printed=glued.group(1), mid_line=True))
+
+
+WRAPPED_OPTION_LINES = 3  # how many lines the last option of a glued run may run over before the next label
+
+
+def _take_wrapped_option_run(draft: _Draft, previous: TextLine | None, text: str) -> list[tuple[int, int, str]]:
+    """One of the stem's last lines ends with options opened by an (A) glued to its last word, the lines after
+    it hold no label, and this line holds the rest of the last of them and then the next label
+    (options.wrapped_option_run): those labels open their options, the lines between are the last one's text.
+    Returns the labels of this line, or [] where there is no such run."""
+    stem = draft.container()
+    if (previous is None or draft.next_option != "A" or draft.last_option() is not None
+            or draft.has_sub_questions() or not stem.pieces or not stem.pieces[-1].strip()
+            or not previous.text.strip().endswith(stem.pieces[-1].strip())):
+        return []
+    for back in range(1, min(WRAPPED_OPTION_LINES, len(stem.pieces)) + 1):
+        piece, wrapped_lines = stem.pieces[-back], stem.pieces[len(stem.pieces) - back + 1:]
+        if any(find_option_labels(line, "A") or find_option_labels(line, "B") for line in wrapped_lines):
+            return []  # a label between: not one option wrapped
+        wrapped = wrapped_option_run(piece, text)
+        if wrapped is None:
+            continue
+        run, labels = wrapped
+        del stem.pieces[len(stem.pieces) - back:]
+        stem.pieces.append(piece[: run[0][0]])
+        for (start, end, label), following in zip(run, run[1:] + [(len(piece), 0, "")]):
+            draft.parts.append(_Part("option", label, [piece[end:following[0]]], x0=previous.x0, last_line=previous,
+                                     printed=piece[start:end], mid_line=True))
+        draft.parts[-1].pieces.extend(wrapped_lines)
+        return labels
+    return []
 
 
 def _restarts_options(draft: _Draft, text: str, labels: list[tuple[int, int, str]]) -> bool:

@@ -135,6 +135,36 @@ def find_option_labels(text: str, expected: str) -> list[tuple[int, int, str]]:
     return [(c.start, c.end, c.label) for c in run]
 
 
+def wrapped_option_run(previous: str, text: str) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]] | None:
+    """Options opened by an (A) glued to the stem's last word in the line before (`previous`) and wrapped:
+    that line ends with (A), alone or with the start of its option ("…之值爲(A)", "…則(A)f(x)在(0,π/2)單調遞"),
+    or with (A)…(B)… whose space the OCR lost ("共有(A)60種(B)120"), and `text` goes on with the rest of
+    that option, then the next label ("40　(B)-20　(C)…", "減　(B)…", "種 (C)240種 …"). Returns the labels
+    in `previous` (from A) and in `text`; None otherwise. A label of `text` glued to a Chinese word alone
+    is a panel the stem names ("如圖(A)" over "中甲與圖(B)…"), unless more labels follow it in the line."""
+    found = _candidates(previous)
+    run: list[_Candidate] = []
+    for c in reversed(found):  # the labels ending the line: …, (A) or …, (A), (B), in order
+        if not c.bracketed or (run and next_label(c.label) != run[0].label):
+            break
+        run.insert(0, c)
+        if c.label == "A":
+            break
+    if not run or run[0].label != "A":
+        return None
+    first = run[0]
+    if first.at_line_start or not previous[: first.start].strip() or (first.before.isascii() and first.before.isalnum()):
+        return None  # "P(A)", "f(A)": a formula; a line opening with (A) was read as options already
+    due = next_label(run[-1].label)
+    labels = find_option_labels(text, due) if due else []
+    if not labels or labels[0][2] != due:
+        return None
+    glued_to_words = [start for start, _, _ in labels if start and text[start - 1].isalnum() and not text[start - 1].isascii()]
+    if glued_to_words and len(labels) < 2:
+        return None
+    return [(c.start, c.end, c.label) for c in run], labels
+
+
 def bare_first_label(text: str) -> int | None:
     """Where the option text starts when `text` opens with a first label typed without its mark
     ("A NaCl", read "ANaCl"); None otherwise. On its own it proves nothing: the caller needs

@@ -810,3 +810,76 @@ def test_a_glued_first_option_wrapped_alone_at_a_lines_end():
         ("A", "a=e,b=-1"), ("B", "a=e,b=1"), ("C", "a=1,b=1"), ("D", "a=1,b=-1")]
     [stem_names_a_panel] = extract(["1. 如圖(A)所示，求甲的長度", "2x+1"])
     assert stem_names_a_panel.options == []
+
+
+# ---- (A) glued to the stem's last word, its option wrapped so the next line starts mid-option ------------------
+# synth family inline_options prints maths stems with no question mark: "…則(A)f(x)在(0,π/2)單調遞" over
+# "減　(B)…", "…之值爲(A)" over "-40　(B)-20　(C)…". The line after the (A) opens with the rest of option A.
+
+GLUED_STEM_ENDINGS = ["，則", "，其值爲", "的取值範圍是", "，則下列結論正確的是"]
+MATHS_OPTIONS = ["-40", "√3/2", "(-∞,-6)∪(6,+∞)", "f(x)在(0,π/2)單調遞減", "[2,6]", "0.648", "60種", "y=-2x",
+                 "x²/45+y²/36=1", "乙可以知道四人的成績", "以上皆非"]
+
+
+def _glued_stem_question(seed: int) -> tuple[list[str], str, list[tuple[str, str]]]:
+    """One question whose options run on glued to its stem, the first line cut somewhere between the end of
+    "(A)" and the start of "(B)" (inside a formula too, as a renderer wraps), the rest wrapped every `width`
+    characters, never inside a label."""
+    rng = random.Random(f"glued-stem-{seed}")
+    stem = "".join(rng.choice(TRADITIONAL_WORDS) for _ in range(rng.randint(1, 3))) + rng.choice(GLUED_STEM_ENDINGS)
+    labels = "ABCDE"[: rng.choice([4, 5])]
+    options = [rng.choice(MATHS_OPTIONS) for _ in labels]
+    separator = rng.choice(["　", " "])  # a (B) glued to a word alone on its line: test_a_panel_named…
+    text = f"1. {stem}" + separator.join(f"({label}){option}" for label, option in zip(labels, options))
+    a_end, b_start = text.index("(A)") + 3, text.index("(B)")
+    cuts = [rng.randint(a_end, b_start - 1)]  # the first line ends after (A), anywhere before (B)'s text
+    width = rng.randint(10, 20)
+    while len(text) - cuts[-1] > width:
+        cut = cuts[-1] + width
+        while any(text.startswith(f"({label})", start) for label in labels for start in range(cut - 2, cut)):
+            cut -= 1  # never inside a label
+        cuts.append(cut)
+    lines = [text[start:end].strip() for start, end in zip([0] + cuts, cuts + [len(text)])]
+    return [line for line in lines if line], stem, list(zip(labels, options))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_generated_first_option_wrapped_after_a_glued_label(seed):
+    lines, stem, expected = _glued_stem_question(seed)
+    [question] = extract(lines)
+    assert [(o.label, _squeeze(o.text)) for o in question.options] == [(l, _squeeze(t)) for l, t in expected], lines
+    assert _squeeze(question.stem) == _squeeze(stem), lines
+
+
+def test_a_panel_named_at_a_lines_end_is_not_option_a():
+    # "圖(A)" ending a stem line, the next line naming 圖(B): no options there; the real ones follow
+    [question] = extract(["1. 如圖(A)", "中甲與圖(B)中乙相比，何者正確？", "(A)甲 (B)乙 (C)丙 (D)丁"])
+    assert [(o.label, o.text) for o in question.options] == [("A", "甲"), ("B", "乙"), ("C", "丙"), ("D", "丁")]
+    assert question.stem == "如圖(A)中甲與圖(B)中乙相比，何者正確？"
+
+
+def test_a_glued_run_whose_space_the_ocr_lost_goes_on_in_the_next_line():
+    # "(A)60種　(B)120種" read without the space: (B) glued to 種 alone proves nothing, (C) opening its
+    # options after the rest of B in the next line does
+    [question] = extract(["1. 則不同的分配方案共有(A)60種(B)120", "種 (C)240種 (D)480種 (E)以上皆", "非"])
+    assert question.stem == "則不同的分配方案共有"
+    assert [(o.label, o.text) for o in question.options] == [
+        ("A", "60種"), ("B", "120種"), ("C", "240種"), ("D", "480種"), ("E", "以上皆非")]
+    [panels] = extract(["1. 圖(A)與圖(B)", "中甲乙兩物質何者較重？"])
+    assert panels.options == [] and panels.stem == "圖(A)與圖(B)中甲乙兩物質何者較重？"
+
+
+def test_wrapped_option_run_on_pairs_of_lines():
+    from ocr_assets.options import wrapped_option_run
+
+    def labels(previous, text):
+        found = wrapped_option_run(previous, text)
+        return found and ([label for _, _, label in found[0]], [label for _, _, label in found[1]])
+
+    assert labels("則C的離心率爲(A)", "√5　(B)2　(C)√3") == (["A"], ["B", "C"])
+    assert labels("則(A)f(x)在(0,π/2)單調遞", "減　(B)f(x)在(π/4,3π/4)") == (["A"], ["B"])
+    assert labels("共有(A)60種(B)120", "種 (C)240種 (D)480種") == (["A", "B"], ["C", "D"])
+    assert labels("設P(A)", "=0.3 (B)甲") is None  # a formula
+    assert labels("如圖(A)", "中甲與圖(B)中乙") is None  # a panel named twice
+    assert labels("(A)甲", "乙 (B)丙") is None  # a line opening with (A) is options already
+    assert labels("則(A)甲", "乙丙丁") is None  # no next label

@@ -83,8 +83,11 @@ def read_manifest(out_dir: Path) -> list[Frame]:
 def load_frame(frame: Frame) -> np.ndarray:
     """The frame's pixels as the engine reads them: RGB uint8, a colour watermark turned to paper.
     (Figures are cropped from the frame file itself, untouched.)"""
-    with Image.open(frame.path) as image:
-        return without_colour_watermark(np.asarray(image.convert("RGB")))
+    pixels = FrameImage(frame)
+    try:
+        return pixels.engine_rgb()
+    finally:
+        pixels.release()
 
 
 class FrameImage:

@@ -144,15 +144,21 @@ def derive_params(hw: Hardware, env: Mapping[str, str] | None = None) -> Runtime
                          overridden=tuple(overridden))
 
 
+def _choice_from_env(env: Mapping[str, str], var: str, choices, what: str) -> str:
+    """The variable's value (lower case) if set, "" if not; a value outside `choices` is an error that
+    says what to set."""
+    raw = env.get(var, "").strip().lower()
+    if raw and raw not in choices:
+        raise ValueError(f"{var}={raw!r} is not {what}; set it to one of {', '.join(choices)} or unset it")
+    return raw
+
+
 def rec_precision_for(hw: Hardware, backend: str, env: Mapping[str, str],
                       with_dot_product: str | None = None) -> str:
     """`with_dot_product` (default INT8_DEFAULT_WITH_DOT_PRODUCT) on onnxruntime on a CPU with int8
     dot-product instructions, f32 on any other CPU, a GPU or OpenVINO; the env var wins."""
-    raw = env.get(REC_PRECISION_VAR, "").strip().lower()
+    raw = _choice_from_env(env, REC_PRECISION_VAR, REC_PRECISIONS, "a precision")
     if raw:
-        if raw not in REC_PRECISIONS:
-            raise ValueError(f"{REC_PRECISION_VAR}={raw!r} is not a precision; set it to one of "
-                             f"{', '.join(REC_PRECISIONS)} or unset it")
         return raw
     if hw.vram_gb is not None or backend != "onnxruntime":
         return "fp32"
@@ -162,11 +168,8 @@ def rec_precision_for(hw: Hardware, backend: str, env: Mapping[str, str],
 
 def cpu_backend_for(hw: Hardware, env: Mapping[str, str]) -> str:
     """onnxruntime on a GPU (CUDA) or an unknown CPU, the vendor table otherwise; the env var wins."""
-    raw = env.get(CPU_BACKEND_VAR, "").strip().lower()
+    raw = _choice_from_env(env, CPU_BACKEND_VAR, CPU_BACKENDS, "a CPU backend")
     if raw:
-        if raw not in CPU_BACKENDS:
-            raise ValueError(f"{CPU_BACKEND_VAR}={raw!r} is not a CPU backend; set it to one of "
-                             f"{', '.join(CPU_BACKENDS)} or unset it")
         return raw
     if hw.vram_gb is not None:
         return "onnxruntime"

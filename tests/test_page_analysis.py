@@ -189,26 +189,15 @@ def test_without_a_frame_the_image_passes_find_only_layout_figures(tmp_path, mon
 
 
 def test_stage_3_checks_a_text_layer_and_cuts_its_image_regions_from_one_decode(tmp_path, monkeypatch):
-    matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    pytest.importorskip("matplotlib")
     from ocr_assets.frames import write_frames
     from ocr_assets.pages import enumerate_pages
     from ocr_assets.structure import ocr_frames
     from ocr_assets.text_layer import TEXT_LAYER
     from resources.hardware import derive_params, detect_hardware
-    from tests.test_text_layer import EngineDouble
+    from tests.test_text_layer import EngineDouble, formula_pdf
 
-    path = tmp_path / "formula.pdf"
-    figure = plt.figure(figsize=(8.27, 11.69), dpi=72)
-    figure.text(1.0 / 8.27, 1 - 2.0 / 11.69, "The mass fraction of the salt is", fontsize=12, va="top")
-    figure.text(1.0 / 8.27, 1 - 3.0 / 11.69, "3. Which of these gases is the lightest one?", fontsize=12, va="top")
-    formula = np.full((24, 60), 255, dtype=np.uint8)
-    formula[11:13, 5:55] = 0  # a fraction bar, as a picture
-    figure.figimage(formula, xo=300, yo=round(11.69 * 72 - 140 - 24), cmap="gray", vmin=0, vmax=255)
-    figure.savefig(path)
-    plt.close(figure)
+    path = formula_pdf(tmp_path / "formula.pdf")
     refs = enumerate_pages(path, pdf_dpi=150)
     frames = write_frames(refs, tmp_path / "frames")
     opened = _count_opens(monkeypatch)

@@ -386,13 +386,13 @@ def test_a_page_whose_layer_cannot_be_read_is_ocrd_not_lost(made_pdf, tmp_path, 
     assert "damaged content stream" in usage["read_by"][1]
 
 
-def test_an_image_set_in_a_text_line_is_read_by_the_engine_and_its_lines_land_on_the_page(tmp_path):
+def formula_pdf(path: Path) -> Path:
+    """A born-digital A4 page: two text lines, the first ending in a formula set as a picture."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    path = tmp_path / "formula.pdf"
     page = plt.figure(figsize=(8.27, 11.69), dpi=72)
     page.text(1.0 / 8.27, 1 - 2.0 / 11.69, "The mass fraction of the salt is", fontsize=12, va="top")
     page.text(1.0 / 8.27, 1 - 3.0 / 11.69, "3. Which of these gases is the lightest one?", fontsize=12, va="top")
@@ -401,6 +401,11 @@ def test_an_image_set_in_a_text_line_is_read_by_the_engine_and_its_lines_land_on
     page.figimage(formula, xo=300, yo=round(11.69 * 72 - 140 - 24), cmap="gray", vmin=0, vmax=255)
     page.savefig(path)
     plt.close(page)
+    return path
+
+
+def test_an_image_set_in_a_text_line_is_read_by_the_engine_and_its_lines_land_on_the_page(tmp_path):
+    path = formula_pdf(tmp_path / "formula.pdf")
     refs = enumerate_pages(path, pdf_dpi=150)
     layer = read_text_layer(str(path), 0, 150)
     assert layer.read_by == TEXT_LAYER and len(layer.regions) == 1 and layer.figures == []

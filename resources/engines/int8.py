@@ -18,7 +18,6 @@ machine, on first use (`python -m resources.engines.int8` makes it ahead), and n
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -26,6 +25,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from ocr_assets.convert import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +56,9 @@ def cache_dir(env: dict | os._Environ | None = None) -> Path:
     return Path(raw).expanduser() if raw else Path.home() / ".cache" / "exampaper" / "models"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def int8_model_path(source: Path, directory: Path) -> Path:
     """Where the int8 copy of `source` made by RECIPE lives: a new model or recipe gets a new file."""
-    return directory / f"{source.stem}.{RECIPE}.{_sha256(source)[:16]}.onnx"
+    return directory / f"{source.stem}.{RECIPE}.{file_sha256(source)[:16]}.onnx"
 
 
 def calibration_pages(pdf: Path = SAMPLE_PDF, dpis: tuple[int, ...] = CALIBRATION_DPIS) -> list[np.ndarray]:

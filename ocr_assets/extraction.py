@@ -682,18 +682,26 @@ def _take_text(draft: _Draft, page: int, line: TextLine, text: str) -> None:
     draft.container().pieces.append(text)
 
 
+def _stem_ends_with(draft: _Draft, previous: TextLine | None) -> bool:
+    """No option and no sub-question yet, and `previous` (the line before this one) is where the stem's
+    text ends: where options printed without their usual start can still open."""
+    stem = draft.container()
+    return (previous is not None and draft.next_option == "A" and draft.last_option() is None
+            and not draft.has_sub_questions() and bool(stem.pieces)
+            and previous.text.strip().endswith(stem.pieces[-1].strip()))
+
+
 def _take_bare_first_option(draft: _Draft, previous: TextLine | None, line: TextLine) -> None:
     """B. opens the options but A never came: the box just before it in the option row ("ANaCl" left of
     "B.KNO3", or above it at the same indent) holds A typed without its mark, so that text is option A."""
     stem = draft.container()
-    if (previous is None or draft.next_option != "A" or draft.last_option() is not None
-            or draft.has_sub_questions() or not stem.pieces):
+    if not _stem_ends_with(draft, previous):
         return
     height, rise = min(line.height, previous.height), (line.y0 + line.y1) / 2 - (previous.y0 + previous.y1) / 2
     same_row = abs(rise) < 0.5 * height and previous.x0 < line.x0
     row_above = line.y0 - previous.y1 < 1.5 * height and abs(previous.x0 - line.x0) < height and rise >= 0.5 * height
     next_column = line.y1 < previous.y0  # A ends a column, B. opens the next (or the next page)
-    if not (same_row or row_above or next_column) or not previous.text.strip().endswith(stem.pieces[-1].strip()):
+    if not (same_row or row_above or next_column):
         return
     start = bare_first_label(stem.pieces[-1])
     if start is not None and sum(1 for piece in stem.pieces if piece.strip()) >= 2:  # a question is never only its A
@@ -710,9 +718,7 @@ def _take_wrapped_option_run(draft: _Draft, previous: TextLine | None, text: str
     (options.wrapped_option_run): those labels open their options, the lines between are the last one's text.
     Returns the labels of this line, or [] where there is no such run."""
     stem = draft.container()
-    if (previous is None or draft.next_option != "A" or draft.last_option() is not None
-            or draft.has_sub_questions() or not stem.pieces or not stem.pieces[-1].strip()
-            or not previous.text.strip().endswith(stem.pieces[-1].strip())):
+    if not _stem_ends_with(draft, previous) or not stem.pieces[-1].strip():
         return []
     for back in range(1, min(WRAPPED_OPTION_LINES, len(stem.pieces)) + 1):
         piece, wrapped_lines = stem.pieces[-back], stem.pieces[len(stem.pieces) - back + 1:]

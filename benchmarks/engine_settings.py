@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import psutil
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -216,8 +217,8 @@ class _ThreadClock:
         return getattr(self.session, name)
 
 
-def profile_stages(pages, precision: str) -> None:
-    engine = RapidEngine(RapidSettings(intra_op_threads=1, rec_precision=precision))
+def profile_stages(pages, precision: str, arena: bool = True) -> None:
+    engine = RapidEngine(RapidSettings(intra_op_threads=1, rec_precision=precision, cpu_mem_arena=arena))
     engine.load()
     ocr, handler = engine._ocr, engine._layout.model_handler.model_processors
     seconds: dict[str, float] = {}
@@ -227,7 +228,8 @@ def profile_stages(pages, precision: str) -> None:
     stages = ("layout", "detector", "recogniser")
     totals = {key: 0.0 for key in (*stages, "rest", "total", "wall", "lines")}
     edits = chars = 0
-    print(f"\nrecogniser {precision} ({engine.rec_model}); thread CPU seconds per page, one single-threaded engine\n")
+    print(f"\nrecogniser {precision} ({engine.rec_model}), onnxruntime memory arena {'on' if arena else 'off'}; "
+          "thread CPU seconds per page, one single-threaded engine\n")
     print(f"| {'page':<40} | layout | detector | recogniser | rest | total CPU-s | wall s | lines |")
     print(f"|{'-' * 42}|--------|----------|------------|------|-------------|--------|-------|")
     for name, frame, gt_lines in pages:
@@ -247,7 +249,8 @@ def profile_stages(pages, precision: str) -> None:
     print(f"| {'mean':<40} | {totals['layout'] / n:.3f} | {totals['detector'] / n:.3f} | "
           f"{totals['recogniser'] / n:.3f} | {totals['rest'] / n:.3f} | {totals['total'] / n:.3f} | "
           f"{totals['wall'] / n:.3f} | {totals['lines'] / n:.1f} |")
-    print(f"\nline CER {edits / chars:.4f} ({edits}/{chars}); recogniser batch {engine.settings.rec_batch_num}")
+    print(f"\nline CER {edits / chars:.4f} ({edits}/{chars}); recogniser batch {engine.settings.rec_batch_num}; "
+          f"process RSS after the pages {psutil.Process().memory_info().rss / 2**20:.0f} MB")
     engine.close()
 
 
@@ -262,6 +265,8 @@ def main() -> None:
     parser.add_argument("--pool", default=INK_POOL, help="with --ink: the pool label from BACKEND_POOLS")
     parser.add_argument("--profile", action="store_true", help="CPU seconds per stage of one engine")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "int8"), help="with --profile")
+    parser.add_argument("--no-arena", action="store_true", help="with --profile: onnxruntime's CPU memory arena off "
+                        "(RapidOCR's own default)")
     args = parser.parse_args()
     evaldata = args.evaldata
     pages = pages_with_gt(evaldata)
@@ -270,7 +275,7 @@ def main() -> None:
         compare_backends(pages, args.rounds, args.only)
         return
     if args.profile:
-        profile_stages(pages, args.precision)
+        profile_stages(pages, args.precision, arena=not args.no_arena)
         return
     if args.ink:
         compare_ink(evaldata, pages, args.rounds, args.pool)

@@ -1,6 +1,7 @@
 """The runtime's concurrency logic with a test double for the engine."""
 
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -183,3 +184,101 @@ def test_engine_spec_splits_the_cores_between_cpu_engines_only_for_rapidocr():
     assert (rapid.instances, rapid.threads) == (2, 1)
     assert engine_spec("ppstructurev3", params).instances == 1
     assert engine_spec("rapidocr", params, threads=2).threads == 2  # an explicit --threads is kept
+
+
+class PartsEngine(FakeEngine):
+    """Reads a page in parts, as RapidEngine does: the page's pixel value says how many line crops
+    it has; each crop reads as '<page>.<line>'. Records which thread read which crop."""
+
+    def __init__(self, broken_crop=None, oom_crop=None):
+        super().__init__()
+        self.broken_crop, self.oom_crop = broken_crop, oom_crop
+        self.read = []  # (thread, crop)
+
+    def predict(self, frames):
+        raise AssertionError("a pool of engines that read pages in parts never calls predict")
+
+    def detect(self, rgb):
+        self.threads.add(threading.get_ident())
+        page = int(rgb[0, 0, 0])
+        return SimpleNamespace(page=page, rec_inputs=[f"{page}.{line}" for line in range(page)])
+
+    def layout(self, rgb):
+        self.threads.add(threading.get_ident())
+        return [f"layout of {int(rgb[0, 0, 0])}"]
+
+    def rec_order(self, detected):
+        return [[i] for i in range(len(detected.rec_inputs))]
+
+    def recognise(self, crops):
+        self.threads.add(threading.get_ident())
+        threading.Event().wait(0.002 * len(crops))  # a crop's compute, so another engine can join
+        if self.broken_crop in crops:
+            raise ValueError("corrupt tensor (fake)")
+        if self.oom_crop in crops:
+            raise OutOfMemory("out of memory (fake)")
+        self.read += [(threading.get_ident(), crop) for crop in crops]
+        return [(crop, 0.9) for crop in crops]
+
+    def assemble(self, detected, texts, blocks, started):
+        self.threads.add(threading.get_ident())
+        lines = [TextLine(text, (0, i, 1, i + 1), score) for i, (text, score) in enumerate(texts)]
+        return PageStructure(80, 100, lines, blocks)
+
+
+def parts_pool(**engine_kwargs):
+    from resources.ocr_engine import EnginePool
+
+    engines = []
+
+    def build(spec):
+        engines.append(PartsEngine(**engine_kwargs))
+        return engines[-1]
+
+    return EnginePool(EngineSpec(name="fake", instances=2), build=build), engines
+
+
+def test_a_page_read_alone_is_shared_by_both_engines_each_on_its_own_thread():
+    pool, engines = parts_pool()
+    try:
+        assert pool.shares_pages
+        [page] = pool.predict([frame(value=40)])
+    finally:
+        pool.close()
+    assert [line.text for line in page.lines] == [f"40.{i}" for i in range(40)]  # every crop, in order
+    assert page.blocks == ["layout of 40"]
+    assert all(e.read for e in engines), "the idle engine never helped"
+    assert pool.parts_helped > 0
+    assert all(len(e.threads) == 1 for e in engines) and engines[0].threads != engines[1].threads
+    assert sorted(crop for e in engines for _, crop in e.read) == sorted(f"40.{i}" for i in range(40))  # each once
+
+
+def test_shared_pages_keep_every_page_and_its_order_under_several_callers():
+    pool, engines = parts_pool()
+    try:
+        results, stats = run_inference(items(12), pool.predict, prefetch_depth=2, decode_workers=2,
+                                       engines=pool.instances)
+        lines = pool.read_lines([frame(value=3)])[0]
+    finally:
+        pool.close()
+    assert [r.status for r in results] == ["ok"] * 12
+    assert [[line.text for line in r.structure.lines] for r in results] == [
+        [f"{page}.{line}" for line in range(page)] for page in range(1, 13)]
+    assert lines.blocks == [] and [line.text for line in lines.lines] == ["3.0", "3.1", "3.2"]  # no layout model
+    assert all(len(e.threads) == 1 for e in engines)
+
+
+@pytest.mark.parametrize("bad, error, kind", [({"broken_crop": "30.17"}, "engine error: corrupt tensor", ValueError),
+                                              ({"oom_crop": "30.17"}, "out of memory at batch size 1", OutOfMemory)])
+def test_a_slice_that_fails_on_either_engine_fails_its_page_only(bad, error, kind):
+    pool, _ = parts_pool(**bad)
+    try:
+        with pytest.raises(kind):
+            pool.predict([frame(value=30)])
+        results, _ = run_inference([(1, lambda: frame(value=30)), (2, lambda: frame(value=20))], pool.predict,
+                                   free_cache=pool.free_cache, engines=pool.instances)
+        assert pool.predict([frame(value=5)])[0].lines  # both engines are back in the pool
+    finally:
+        pool.close()
+    assert results[0].status == "failed" and error in results[0].error
+    assert results[1].status == "ok" and len(results[1].structure.lines) == 20

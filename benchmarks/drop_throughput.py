@@ -97,13 +97,13 @@ def engine_only(papers: list[Path]) -> dict:
     from resources.ocr_engine import DEFAULT_ENGINE, engine_spec, get_worker
 
     seen: dict[bytes, int] = {}  # content -> position in refs
-    refs, copies, order = [], [], []  # distinct pages, how often each is dropped, every page of the drop
-    for paper in papers:
+    refs, copies, order = [], [], []  # distinct pages (with their paper), how often each is dropped, every page
+    for number, paper in enumerate(papers):
         for ref in enumerate_pages(paper):
             content = Path(ref.file).read_bytes()
             if content not in seen:
                 seen[content] = len(refs)
-                refs.append(ref)
+                refs.append((number, ref))
                 copies.append(0)
             copies[seen[content]] += 1
             order.append(seen[content])
@@ -111,7 +111,13 @@ def engine_only(papers: list[Path]) -> dict:
     production = get_worker(engine_spec(os.environ.get("EXAMPAPER_ENGINE", DEFAULT_ENGINE), params))
     single = get_worker(replace(production.spec, instances=1, threads=-1))
     with tempfile.TemporaryDirectory(prefix="engine-only-") as tmp:
-        frames = write_frames(refs, Path(tmp), workers=params.cpu_workers)
+        # each paper's frames in a folder of their own: frame files are named by page number
+        by_paper: dict[int, list] = defaultdict(list)
+        for number, ref in refs:
+            by_paper[number].append(ref)
+        written = {(number, frame.index): frame for number, paper_refs in by_paper.items()
+                   for frame in write_frames(paper_refs, Path(tmp) / f"paper-{number}", workers=params.cpu_workers)}
+        frames = [written[number, ref.index] for number, ref in refs]
         decoded = [load_frame(f) for f in frames]
         for engine in {single, production}:  # first-call allocations out of the timing
             for _ in range(engine.instances):

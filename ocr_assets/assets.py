@@ -142,6 +142,7 @@ def ocr_structure(
     context.log.info("hardware and runtime parameters:\n" + banner(hw, params))
     worker = ocr_engine.worker(params)
     frames = [Frame(**f) for f in decoded_frames]
+    helped_before = worker.parts_helped
     results, stats, usage = ocr_frames(frames, worker, params, [PageRef(**p) for p in pages])
     index = write_structures(results, artifacts.paper_dir("ocr", context.partition_key))
     failures = {r.index: r.error for r in results if r.status != "ok"}
@@ -166,6 +167,8 @@ def ocr_structure(
         "oom_fallbacks": stats.oom_fallbacks,
         "ink_reread": dg.MetadataValue.json(ink_reread),
         "engines": worker.instances,
+        # parts of a page (layout model, slices of line crops) read by an engine that had no page of its own
+        "parts_read_by_idle_engine": worker.parts_helped - helped_before,
         "model_loads_in_process": engine_module.MODEL_LOADS,
         "worker_pid": os.getpid(),
         **{k: v for k, v in usage.items() if v is not None},

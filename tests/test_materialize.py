@@ -56,6 +56,7 @@ def test_sample_paper_lands_in_the_database(tmp_path, sample_expected):
     assert meta["decoded_frames"]["failed"].value == 0
     assert meta["ocr_structure"]["pages"].value == 2 and meta["ocr_structure"]["s_per_page"].value > 0
     assert meta["ocr_structure"]["failed_pages"].value == 0 and meta["ocr_structure"]["oom_fallbacks"].value == 0
+    assert meta["ocr_structure"]["parts_read_by_idle_engine"].value >= 0  # the sample is read from its text layer
     assert meta["ocr_structure"]["utilisation_plot"].value.startswith("![utilisation and throughput](data:image/png")
     assert meta["decoded_frames"]["first_page"].value.startswith("![page](data:image/jpeg")
     assert meta["exam_questions"]["questions"].value == len(sample_expected["questions"])

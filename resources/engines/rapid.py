@@ -127,7 +127,6 @@ class DetectedPage:
     cls_res: object
     crops: list  # the line crops as cut from the page
     rec_inputs: list  # what the recogniser reads (the crops, turned upright where the classifier said so)
-    detect_s: float = 0.0
 
 
 def _openvino_in_f32(ocr, threads: int) -> None:
@@ -238,7 +237,6 @@ class RapidEngine:
         from rapidocr.ch_ppocr_det import TextDetOutput
         from rapidocr.main import RapidOCRError
 
-        started = time.perf_counter()
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
         ocr = self._ocr
         with _engine_errors():
@@ -252,8 +250,7 @@ class RapidEngine:
                     rec_inputs, cls_res = ocr.cls_and_rotate(crops)
             except RapidOCRError:  # nothing found on the page, as RapidOCR's own call treats it
                 crops, rec_inputs, det_res = [], [], TextDetOutput()
-        return DetectedPage(rgb, original, op_record, det_res, cls_res, crops, rec_inputs,
-                            time.perf_counter() - started)
+        return DetectedPage(rgb, original, op_record, det_res, cls_res, crops, rec_inputs)
 
     def layout(self, rgb: np.ndarray) -> list[Block]:
         """rapid-layout's blocks for the page (none when the layout model is off)."""

@@ -8,10 +8,9 @@ from pathlib import Path
 from PIL import Image
 
 from ocr_assets.extraction import extract_questions
-from ocr_assets.frames import Frame, FrameImage, write_frames
+from ocr_assets.frames import Frame, write_frames
 from ocr_assets.page_analysis import AnalysedPage, analyse_pages
 from ocr_assets.pages import enumerate_pages
-from ocr_assets.passes.figures import crop_box
 from ocr_assets.runtime import InferenceStats, PageResult
 from ocr_assets.structure import ocr_frames
 from ocr_assets.text_layer import TEXT_LAYER
@@ -112,24 +111,6 @@ def question_keys(questions: list[dict]) -> list[str]:
         seen[q["number"]] = seen.get(q["number"], 0) + 1
         keys.append(q["number"] if seen[q["number"]] == 1 else f"{q['number']}_{seen[q['number']]}")
     return keys
-
-
-def crop_figures(questions: list[dict], frame_by_index: dict[int, Frame], figures_dir: Path) -> None:
-    """Each attached figure cut from its page's frame file (each page decoded once) and saved."""
-    images: dict[int, FrameImage] = {}
-    crops: dict[int, dict[tuple, Image.Image]] = {}
-    try:
-        for q in questions:
-            for figure in q["figures"]:
-                frame = frame_by_index.get(figure["page"])
-                if frame is None or frame.path is None:
-                    continue
-                image = images.setdefault(frame.index, FrameImage(frame)).image()
-                crops.setdefault(frame.index, {})[tuple(figure["bbox"])] = image.crop(crop_box(figure["bbox"], frame.scale))
-    finally:
-        for image in images.values():
-            image.release()
-    save_figures(questions, crops, figures_dir)
 
 
 def save_figures(questions: list[dict], crops: dict[int, dict[tuple, Image.Image]], figures_dir: Path) -> None:

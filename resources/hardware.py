@@ -14,6 +14,8 @@ from typing import Mapping
 
 import dagster as dg
 
+from resources.engines.rapid import CPU_BACKENDS, REC_PRECISIONS  # the engine's own choices
+
 # VRAM (GiB, inclusive upper bound) -> (det batch, rec batch); MinerU-style table, one place only.
 VRAM_BATCH_TABLE: tuple[tuple[float, int, int], ...] = (
     (4.0, 1, 8),
@@ -47,7 +49,6 @@ CPU_ENGINE_RAM_GB = 1.0
 # 0.0504 for all. Under heavy load the order changed (OpenVINO x2 1.87 against onnxruntime x2 2.51). On AMD
 # onnxruntime stays; Intel is unmeasured here (../shared/NOTES.md: one all-threads OpenVINO engine 0.58 against
 # 0.80 s/page for onnxruntime on a 2-core machine of another kind), so it gets one all-threads OpenVINO engine.
-CPU_BACKENDS = ("onnxruntime", "openvino")
 CPU_BACKEND_BY_VENDOR = {"GenuineIntel": "openvino", "AuthenticAMD": "onnxruntime"}
 CPU_BACKEND_FALLBACK = "onnxruntime"  # unknown vendors (ARM, …): OpenVINO's x86 kernels may not apply
 CPU_ENGINES_BY_BACKEND = {"onnxruntime": 2, "openvino": 1}
@@ -65,7 +66,6 @@ INK_REREAD_VAR = "EXAMPAPER_INK_REREAD"
 # 282 edits of 5593). The rule for the default is "equal or lower line CER", so f32 stays the default on every
 # CPU and int8 is chosen by `EXAMPAPER_REC_PRECISION=int8`; INT8_DEFAULT_WITH_DOT_PRODUCT = "int8" would make
 # it the default on CPUs with the instructions. A GPU and OpenVINO keep f32 (int8 unmeasured there).
-REC_PRECISIONS = ("fp32", "int8")
 REC_PRECISION_VAR = "EXAMPAPER_REC_PRECISION"
 INT8_DOT_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8", "asimddp")  # x86 VNNI / AMX, ARM dot product
 INT8_DEFAULT_WITH_DOT_PRODUCT = "fp32"

@@ -41,8 +41,8 @@ class EngineSpec:
     threads: int = -1
     device: str | None = None
     instances: int = 1  # engines working side by side (CPU only); each gets `threads`
-    backend: str = "onnxruntime"  # RapidOCR's CPU runtime: onnxruntime or openvino (hardware.CPU_BACKENDS)
-    rec_precision: str = "fp32"  # RapidOCR's recogniser: bundled f32 or its cached int8 copy (hardware.REC_PRECISIONS)
+    backend: str = "onnxruntime"  # RapidOCR's CPU runtime: onnxruntime or openvino (engines.rapid.CPU_BACKENDS)
+    rec_precision: str = "fp32"  # RapidOCR's recogniser: bundled f32 or its cached int8 copy (engines.rapid.REC_PRECISIONS)
 
     def build(self) -> OcrEngine:
         if self.name == "rapidocr":

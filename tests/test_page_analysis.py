@@ -21,7 +21,8 @@ from ocr_assets.page_analysis import (
     analyse_pages,
 )
 from ocr_assets.passes import blanks, figures, formulas, furniture, order, tables
-from ocr_assets.pipeline import crop_figures, questions_from
+from ocr_assets.pipeline import questions_from
+from tests.figure_crops import crop_figures
 from ocr_assets.runtime import PageResult
 from resources.engines.base import PageStructure, TextLine
 

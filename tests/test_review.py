@@ -1,7 +1,8 @@
 from PIL import Image
 
 from ocr_assets.frames import Frame
-from ocr_assets.pipeline import crop_figures, question_keys
+from ocr_assets.pipeline import question_keys
+from tests.figure_crops import crop_figures
 from ocr_assets.review import render_review
 
 

@@ -79,12 +79,11 @@ def calibration_pages(pdf: Path = SAMPLE_PDF, dpis: tuple[int, ...] = CALIBRATIO
 
 
 def recogniser_inputs(pages: list[np.ndarray]) -> list[np.ndarray]:
-    """What RapidOCR's f32 recogniser is fed on `pages` (one normalised line crop per call, batch 1)."""
-    from rapidocr import RapidOCR
+    """What the f32 engine's recogniser is fed on `pages` (one normalised line crop per call, batch 1)."""
+    from resources.engines.rapid import RapidEngine, RapidSettings
 
-    ocr = RapidOCR(params={"Global.log_level": "warning", "Global.use_cls": False, "Det.limit_type": "max",
-                           "Det.limit_side_len": 960, "Rec.rec_batch_num": 1,
-                           "EngineConfig.onnxruntime.intra_op_num_threads": 1})
+    engine = RapidEngine(RapidSettings(intra_op_threads=1, use_layout=False))
+    engine.load()  # its warm-up loads the recogniser; what it reads is not recorded
     recorded: list[np.ndarray] = []
 
     class Recorder:
@@ -98,11 +97,9 @@ def recogniser_inputs(pages: list[np.ndarray]) -> list[np.ndarray]:
         def __getattr__(self, name):
             return getattr(self.session, name)
 
-    for page in pages:
-        ocr._load_rec_model()
-        if not isinstance(ocr.text_rec.session, Recorder):
-            ocr.text_rec.session = Recorder(ocr.text_rec.session)
-        ocr(np.ascontiguousarray(page[:, :, ::-1]))
+    engine._ocr.text_rec.session = Recorder(engine._ocr.text_rec.session)
+    engine.read_lines(pages)
+    engine.close()
     return recorded
 
 

@@ -85,7 +85,7 @@ def ocr_backend_params(s: RapidSettings) -> dict:
         params["EngineConfig.onnxruntime.use_cuda"] = s.use_cuda
         # RapidOCR turns onnxruntime's CPU memory arena off; on, every line crop's tensors reuse the
         # arena instead of malloc/free: 5-10 % less engine CPU, the same text, ~75 MB more per engine
-        # (benchmarks/engine_settings.py --arena)
+        # (benchmarks/engine_settings.py --profile [--no-arena])
         params["EngineConfig.onnxruntime.enable_cpu_mem_arena"] = s.cpu_mem_arena
     return params
 
